@@ -1,0 +1,4 @@
+/**
+ * @module @mempo/rl — public surface of the package (see README.md).
+ */
+export const PACKAGE = "@mempo/rl";

@@ -1,0 +1,4 @@
+/**
+ * @module @mempo/tokenizer — public surface of the package (see README.md).
+ */
+export const PACKAGE = "@mempo/tokenizer";

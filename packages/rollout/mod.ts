@@ -1,4 +1,6 @@
 /**
- * @module @mempo/rollout — public surface of the package (see README.md).
+ * @module @mempo/rollout — step records, the rollout buffer and micro-batch packing.
  */
-export const PACKAGE = "@mempo/rollout";
+export { packBatches, type PackOptions } from "./batch.ts";
+export { type Group, RolloutBuffer } from "./buffer.ts";
+export { type FinishReason, type StepRecord, stepSequence, validateStepRecord } from "./step.ts";

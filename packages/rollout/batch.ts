@@ -1,0 +1,38 @@
+/**
+ * Packs StepRecords into training micro-batches under a token budget. Each step is scored in its own
+ * context (DESIGN.md §6.7), so a batch row is one step's prompt + response; rows are sorted by
+ * length so padding stays small, and a batch's padded size (rows × longest row) never exceeds
+ * `maxTokens` (a single longer step gets a batch of its own).
+ * Test: `npx vitest run batch_test.ts`.
+ */
+import type { StepRecord } from "./step.ts";
+
+export interface PackOptions {
+  /** Upper bound on rows × longest row per batch (padded tokens). */
+  maxTokens: number;
+  /** Upper bound on rows per batch. Default: unbounded. */
+  maxRows?: number;
+}
+
+/** Returns batches of indices into `steps`. Every index appears exactly once. */
+export function packBatches(steps: readonly StepRecord[], opts: PackOptions): number[][] {
+  const { maxTokens, maxRows = Number.POSITIVE_INFINITY } = opts;
+  if (!(maxTokens > 0)) throw new Error(`packBatches: maxTokens must be > 0, got ${maxTokens}`);
+  const order = steps.map((s, i) => ({ i, len: s.promptIds.length + s.responseIds.length }));
+  order.sort((a, b) => b.len - a.len || a.i - b.i);
+  const batches: number[][] = [];
+  let cur: number[] = [];
+  let longest = 0;
+  for (const { i, len } of order) {
+    const width = Math.max(longest, len);
+    if (cur.length > 0 && ((cur.length + 1) * width > maxTokens || cur.length + 1 > maxRows)) {
+      batches.push(cur);
+      cur = [];
+      longest = 0;
+    }
+    cur.push(i);
+    longest = Math.max(longest, len);
+  }
+  if (cur.length > 0) batches.push(cur);
+  return batches;
+}

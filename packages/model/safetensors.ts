@@ -1,0 +1,157 @@
+/**
+ * The safetensors file format, read and write, without dependencies: an 8-byte little-endian header
+ * length N, N bytes of JSON `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {…}}`
+ * (offsets relative to the end of the header), then the raw little-endian tensor bytes.
+ *
+ * Reading converts F32, F16, BF16 and F64 to Float32Array; other dtypes are refused with the tensor's
+ * name. Writing emits F32 (the header is space-padded to a multiple of 8 bytes, as the reference
+ * implementation does). The npm `safetensors` package is an unmaintained 0.0.1 stub, hence this file.
+ *
+ * Test: `npx vitest run safetensors_test.ts`.
+ */
+
+/** One tensor as stored in memory: row-major f32 values and a shape. */
+export interface NamedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A parsed file: tensors by name (file order) and the optional string metadata. */
+export interface SafetensorsFile {
+  tensors: Map<string, NamedTensor & { dtype: string }>;
+  metadata: Record<string, string>;
+}
+
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+
+/**
+ * Parses a safetensors buffer.
+ * @param where a label for error messages (usually the file path).
+ * @throws Error naming the file, the tensor and what is inconsistent.
+ */
+export function parseSafetensors(bytes: Uint8Array, where = "<buffer>"): SafetensorsFile {
+  const fail = (msg: string): never => {
+    throw new Error(`safetensors ${where}: ${msg}`);
+  };
+  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes; too short for the 8-byte header length`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(dv.getBigUint64(0, true));
+  if (n > bytes.byteLength - 8)
+    fail(
+      `header length ${n} exceeds the file size ${bytes.byteLength}; the file is truncated or not safetensors`,
+    );
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    fail(`header is not valid JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== "object" || Array.isArray(header))
+    fail("header is not a JSON object");
+  const base = 8 + n;
+  const dataLen = bytes.byteLength - base;
+  const tensors: SafetensorsFile["tensors"] = new Map();
+  let metadata: Record<string, string> = {};
+  for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      metadata = (info ?? {}) as Record<string, string>;
+      continue;
+    }
+    const t = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (t === null || typeof t !== "object") fail(`tensor "${name}": entry is not an object`);
+    const dtype = String(t.dtype);
+    const size = DTYPE_BYTES[dtype];
+    if (size === undefined)
+      fail(`tensor "${name}": dtype ${dtype} is not supported (F32, F16, BF16, F64 are)`);
+    const shape = t.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    }
+    const offs = t.data_offsets;
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && o >= 0)) {
+      fail(`tensor "${name}": data_offsets ${JSON.stringify(offs)} is not [begin, end]`);
+    }
+    const [b, e] = offs as [number, number];
+    const count = (shape as number[]).reduce((a, d) => a * d, 1);
+    if (e - b !== count * size!) {
+      fail(
+        `tensor "${name}": data_offsets [${b}, ${e}] hold ${e - b} bytes but shape [${shape}] × ${dtype} needs ${count * size!}`,
+      );
+    }
+    if (e > dataLen)
+      fail(
+        `tensor "${name}": data_offsets end ${e} is past the data section (${dataLen} bytes); file truncated?`,
+      );
+    tensors.set(name, {
+      dtype,
+      shape: [...(shape as number[])],
+      data: decode(bytes, base + b, count, dtype),
+    });
+  }
+  return { tensors, metadata };
+}
+
+function decode(bytes: Uint8Array, at: number, count: number, dtype: string): Float32Array {
+  const out = new Float32Array(count);
+  if (dtype === "F32") {
+    new Uint8Array(out.buffer).set(bytes.subarray(at, at + 4 * count));
+    return out;
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + at, count * DTYPE_BYTES[dtype]!);
+  if (dtype === "F64") {
+    for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
+  } else if (dtype === "BF16") {
+    const u = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) u[i] = dv.getUint16(2 * i, true) << 16;
+  } else {
+    for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+  }
+  return out;
+}
+
+/** IEEE 754 binary16 → number. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f === 0 ? s * Infinity : Number.NaN;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/**
+ * Serializes tensors as F32 safetensors, in the given order.
+ * @throws Error when a tensor's data length does not match its shape.
+ */
+export function serializeSafetensors(
+  tensors: Iterable<[string, NamedTensor]>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  const list: [string, NamedTensor][] = [];
+  let off = 0;
+  for (const [name, t] of tensors) {
+    const count = t.shape.reduce((a, d) => a * d, 1);
+    if (count !== t.data.length) {
+      throw new Error(
+        `serializeSafetensors: tensor "${name}" has ${t.data.length} values but shape [${t.shape}] needs ${count}`,
+      );
+    }
+    header[name] = { dtype: "F32", shape: t.shape, data_offsets: [off, off + 4 * count] };
+    off += 4 * count;
+    list.push([name, t]);
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const pad = (8 - (json.byteLength % 8)) % 8;
+  if (pad > 0) json = new TextEncoder().encode(JSON.stringify(header) + " ".repeat(pad));
+  const out = new Uint8Array(8 + json.byteLength + off);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  out.set(json, 8);
+  let at = 8 + json.byteLength;
+  for (const [, t] of list) {
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    at += t.data.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { halfToFloat, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+
+/** Builds a file by hand, as another writer would (any dtype, raw bytes). */
+function handMade(
+  entries: [string, string, number[], Uint8Array][],
+  meta?: Record<string, string>,
+): Uint8Array {
+  const header: Record<string, unknown> = meta ? { __metadata__: meta } : {};
+  let off = 0;
+  for (const [name, dtype, shape, bytes] of entries) {
+    header[name] = { dtype, shape, data_offsets: [off, off + bytes.byteLength] };
+    off += bytes.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.byteLength + off);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  out.set(json, 8);
+  let at = 8 + json.byteLength;
+  for (const [, , , b] of entries) {
+    out.set(b, at);
+    at += b.byteLength;
+  }
+  return out;
+}
+
+describe("safetensors", () => {
+  it("round-trips f32 tensors and metadata bit for bit", () => {
+    const a = Float32Array.from([1.5, -2, 3e-8, Math.PI, 0, -0]);
+    const b = Float32Array.from([7]);
+    const bytes = serializeSafetensors(
+      [
+        ["w", { shape: [2, 3], data: a }],
+        ["s", { shape: [], data: b }],
+      ],
+      { format: "pt" },
+    );
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect(n % 8).toBe(0);
+    const f = parseSafetensors(bytes);
+    expect(f.metadata).toEqual({ format: "pt" });
+    expect([...f.tensors.keys()]).toEqual(["w", "s"]);
+    expect(f.tensors.get("w")!.shape).toEqual([2, 3]);
+    expect(new Uint32Array(f.tensors.get("w")!.data.buffer)).toEqual(new Uint32Array(a.buffer));
+    expect(f.tensors.get("s")!.data[0]).toBe(7);
+  });
+
+  it("converts F16, BF16 and F64 to f32", () => {
+    const f16 = new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x3555, 0x0001]).buffer); // 1, -2, 0.333, 2^-24
+    const bf16 = new Uint8Array(new Uint16Array([0x3f80, 0x4049]).buffer); // 1, 3.140625
+    const f64 = new Uint8Array(new Float64Array([0.1, -1e10]).buffer);
+    const f = parseSafetensors(
+      handMade([
+        ["h", "F16", [4], f16],
+        ["b", "BF16", [2], bf16],
+        ["d", "F64", [2], f64],
+      ]),
+    );
+    expect(Array.from(f.tensors.get("h")!.data)).toEqual([1, -2, Math.fround(halfToFloat(0x3555)), 2 ** -24]);
+    expect(halfToFloat(0x3555)).toBeCloseTo(1 / 3, 3);
+    expect(Array.from(f.tensors.get("b")!.data)).toEqual([1, 3.140625]);
+    expect(Array.from(f.tensors.get("d")!.data)).toEqual([Math.fround(0.1), -1e10]);
+  });
+
+  it("fails clearly on malformed files", () => {
+    expect(() => parseSafetensors(new Uint8Array(4), "x.safetensors")).toThrow(
+      /x.safetensors: file is 4 bytes/,
+    );
+    const ok = handMade([["w", "F32", [2], new Uint8Array(8)]]);
+    expect(() => parseSafetensors(ok.subarray(0, ok.byteLength - 4), "t")).toThrow(
+      /tensor "w": data_offsets end 8 is past/,
+    );
+    expect(() => parseSafetensors(handMade([["w", "F32", [3], new Uint8Array(8)]]))).toThrow(
+      /tensor "w": data_offsets \[0, 8\] hold 8 bytes but shape \[3\] × F32 needs 12/,
+    );
+    expect(() => parseSafetensors(handMade([["w", "I64", [1], new Uint8Array(8)]]))).toThrow(
+      /tensor "w": dtype I64 is not supported/,
+    );
+    const bad = new Uint8Array(12);
+    new DataView(bad.buffer).setBigUint64(0, 1000n, true);
+    expect(() => parseSafetensors(bad)).toThrow(/header length 1000 exceeds the file size/);
+  });
+
+  it("refuses to write data that does not match the shape", () => {
+    expect(() => serializeSafetensors([["w", { shape: [2, 2], data: new Float32Array(3) }]])).toThrow(
+      /tensor "w" has 3 values but shape \[2,2\] needs 4/,
+    );
+  });
+});

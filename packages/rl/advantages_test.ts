@@ -11,7 +11,7 @@ import {
 
 const close = (got: ArrayLike<number>, want: number[], digits = 6) => {
   expect(got.length).toBe(want.length);
-  want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, digits));
+  for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, digits);
 };
 
 describe("grpo", () => {

@@ -8,10 +8,11 @@
  *   tokenizer.json (vocab + merges) and loaded into our Tokenizer, ids equal to the ranks.
  *   tiktoken stores only ranks; the merge that makes token r is recovered by running BPE on its
  *   bytes with the ranks below r, which must leave exactly two parts.
+ * - `referenceR50k`: gpt-tokenizer's own r50k_base encoder, the peer in parity tests and benches.
  */
 import r50kRanks from "gpt-tokenizer/bpeRanks/r50k_base";
+import * as gptR50k from "gpt-tokenizer/encoding/r50k_base";
 import { bytesToByteLevel } from "./byte_level.ts";
-import { PATTERNS } from "./pretokenize.ts";
 import { Tokenizer } from "./tokenizer.ts";
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
@@ -224,4 +225,12 @@ export function r50kTokenizer(): Tokenizer {
   return Tokenizer.fromJSON(r50kTokenizerJSON(), "r50k_base (gpt-tokenizer)");
 }
 
-export { PATTERNS };
+const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
+
+/** gpt-tokenizer's r50k_base encoder (special-token text encoded as plain text, as ours with allowSpecial: false). */
+export const referenceR50k = {
+  encode: (text: string): number[] => gptR50k.encode(text, NO_SPECIAL),
+  decode: (ids: number[]): string => gptR50k.decode(ids),
+  /** Empties gpt-tokenizer's merge cache (for cold-cache timings). */
+  clearCache: (): void => gptR50k.clearMergeCache(),
+};

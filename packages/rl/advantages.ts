@@ -11,8 +11,8 @@
 
 /** [N] one scalar reward per rollout. */
 export type Rewards = ArrayLike<number>;
-/** [N] group id per rollout (any finite numbers; equal id = same group). */
-export type GroupIds = ArrayLike<number>;
+/** [N] group id per rollout: finite numbers or strings (e.g. StepRecord.groupId); equal id = same group. */
+export type GroupIds = ArrayLike<number> | readonly string[];
 
 /** Options shared by the estimators. */
 export interface AdvantageOptions {
@@ -49,10 +49,10 @@ export const DEFAULT_EPSILON = 1e-6;
  * @returns one index list per group
  */
 export function groupMembers(groupIds: GroupIds): number[][] {
-  const byId = new Map<number, number[]>();
+  const byId = new Map<number | string, number[]>();
   for (let i = 0; i < groupIds.length; i++) {
     const id = groupIds[i]!;
-    if (!Number.isFinite(id)) {
+    if (typeof id !== "string" && !Number.isFinite(id)) {
       throw new Error(`advantages: groupIds[${i}] is ${id}; give every rollout a finite group id`);
     }
     const members = byId.get(id);

@@ -37,6 +37,12 @@ describe("grpo", () => {
     expect(r.zeroStdGroupFraction).toBeCloseTo(2 / 3, 12);
   });
 
+  it("accepts string group ids (e.g. StepRecord.groupId)", () => {
+    const r = grpoAdvantages([1, 0.5, 0, 0.5, 1], ["q7", "q3", "q7", "q3", "q5"]);
+    close(r.advantages, [0.7071058, 0, -0.7071058, 0, 0]);
+    expect(r.numGroups).toBe(3);
+  });
+
   it("gives exactly 0 for equal rewards that do not average exactly", () => {
     // 0.1 + 0.1 + 0.1 = 0.30000000000000004 in float64: without the equality test A would be ~1e-11
     for (const est of advantageEstimators.values()) {

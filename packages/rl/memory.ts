@@ -13,8 +13,8 @@ import { type AdvantageResult, DEFAULT_EPSILON, grpoAdvantages } from "./advanta
 
 /** Identifies a memory segment: rollout i's `<mem>` written at turn t, in group g. */
 export interface MemoryKey {
-  /** group (task) of the rollout. */
-  groupId: number;
+  /** group (task) of the rollout: a number or a string, used consistently within a batch. */
+  groupId: number | string;
   /** rollout index i (the index into the trajectory rewards/advantages). */
   sampleIdx: number;
   /** turn index t (0- or 1-based, as long as it is consistent within a batch). */
@@ -111,22 +111,22 @@ export function memoryAdvantages(
     );
   }
   const normalization = options.normalization ?? "pooled";
-  const setIds = new Float64Array(keys.length);
-  if (normalization === "pooled") {
-    for (let s = 0; s < keys.length; s++) setIds[s] = keys[s]!.groupId;
-  } else if (normalization === "per-turn") {
-    const dense = new Map<string, number>();
-    for (let s = 0; s < keys.length; s++) {
-      const k = `${keys[s]!.groupId}:${keys[s]!.turnIdx}`;
-      let id = dense.get(k);
-      if (id === undefined) {
-        id = dense.size;
-        dense.set(k, id);
-      }
-      setIds[s] = id;
-    }
-  } else {
+  if (normalization !== "pooled" && normalization !== "per-turn") {
     throw new Error(`memoryAdvantages: unknown normalization "${normalization}"; use "pooled" or "per-turn"`);
+  }
+  // one dense set id per group (pooled) or per (group, turn) (per-turn)
+  const setIds = new Int32Array(keys.length);
+  const dense = new Map<string, number>();
+  for (let s = 0; s < keys.length; s++) {
+    const key = keys[s]!;
+    const group = `${typeof key.groupId}:${key.groupId}`;
+    const k = normalization === "pooled" ? group : `${group}:${key.turnIdx}`;
+    let id = dense.get(k);
+    if (id === undefined) {
+      id = dense.size;
+      dense.set(k, id);
+    }
+    setIds[s] = id;
   }
   const res = grpoAdvantages(rewards, setIds, { epsilon: options.epsilon ?? DEFAULT_EPSILON });
   let abs = 0;

@@ -74,6 +74,13 @@ describe("memoryAdvantages (eq. 5)", () => {
     expect(r.zeroStdGroupFraction).toBeCloseTo(2 / 3, 12);
   });
 
+  it("accepts string group ids", () => {
+    const named = keys.map((k) => ({ ...k, groupId: `task-${k.groupId}` }));
+    const r = memoryAdvantages(rm, named);
+    expect(r.advantages[0]).toBeCloseTo(1.2247374, 6);
+    expect(r.numGroups).toBe(2);
+  });
+
   it("rejects misaligned input and unknown options", () => {
     expect(() => memoryAdvantages([1], keys)).toThrow(/1 rewards but 5 keys/);
     expect(() => memoryAdvantages(rm, keys, { normalization: "global" as "pooled" })).toThrow(

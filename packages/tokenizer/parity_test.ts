@@ -1,10 +1,13 @@
 /**
  * Parity with gpt-tokenizer: GPT-2's r50k_base merges loaded into our encoder give the same ids
  * as gpt-tokenizer's own r50k_base encoder on ≥ 1 MB of seeded synthetic text (prose, code,
- * JSON, non-Latin scripts, emoji), and on long pieces that take the heap merge path.
+ * JSON, non-Latin scripts, emoji), and on long pieces that take the heap merge path. The same
+ * holds for cl100k_base's ranks with our `cl100k` pattern.
  */
 import { describe, expect, it } from "vitest";
-import { r50kTokenizer, referenceR50k, syntheticCorpus } from "./testing.ts";
+import { PATTERNS } from "./pretokenize.ts";
+import { r50kTokenizer, ranksToTokenizerJSON, referenceR50k, syntheticCorpus } from "./testing.ts";
+import { Tokenizer } from "./tokenizer.ts";
 
 const tok = r50kTokenizer();
 const gptEncode = referenceR50k.encode;
@@ -56,5 +59,26 @@ describe("r50k_base parity with gpt-tokenizer", () => {
     expect(Array.from(tok.encode("a<|endoftext|>b", { allowSpecial: false }))).toEqual(
       gptEncode("a<|endoftext|>b"),
     );
+  });
+});
+
+describe("cl100k_base parity with gpt-tokenizer (the cl100k pattern, Split + ByteLevel)", () => {
+  it("gives identical ids on 256 KB of varied text", async () => {
+    const ranks = (await import("gpt-tokenizer/bpeRanks/cl100k_base")).default;
+    const cl100k = await import("gpt-tokenizer/encoding/cl100k_base");
+    const preTokenizer = {
+      type: "Sequence",
+      pretokenizers: [
+        { type: "Split", pattern: { Regex: PATTERNS.cl100k }, behavior: "Isolated", invert: false },
+        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    };
+    const tok = Tokenizer.fromJSON(ranksToTokenizerJSON(ranks, preTokenizer, []), "cl100k_base");
+    for (const [i, doc] of syntheticCorpus(99, 1 << 18).entries()) {
+      const ours = tok.encode(doc);
+      const theirs = cl100k.encode(doc, { disallowedSpecial: new Set() });
+      const at = firstMismatch(ours, theirs);
+      if (at >= 0) throw new Error(`doc ${i}: ids differ at ${at}: ours ${ours[at]}, theirs ${theirs[at]}`);
+    }
   });
 });

@@ -170,23 +170,25 @@ export function syntheticCorpus(seed: number, bytes: number): string[] {
   return docs;
 }
 
-/** Bytes of each r50k rank. */
-function rankBytes(): Uint8Array[] {
+/**
+ * A tiktoken rank table (gpt-tokenizer's `bpeRanks/*` format: index = rank, entry = text or bytes)
+ * as a Hugging Face tokenizer.json object with ids = ranks. `preTokenizer` is the file's
+ * pre_tokenizer section; `added` its added_tokens.
+ */
+export function ranksToTokenizerJSON(
+  ranks: readonly (string | readonly number[])[],
+  preTokenizer: object,
+  added: { id: number; content: string; special: boolean }[],
+): object {
   const utf8 = new TextEncoder();
-  return (r50kRanks as (string | number[])[]).map((t) =>
-    typeof t === "string" ? utf8.encode(t) : Uint8Array.from(t),
-  );
-}
-
-/** GPT-2's r50k_base as a Hugging Face tokenizer.json object (ids = ranks, 50 256 = <|endoftext|>). */
-export function r50kTokenizerJSON(): object {
-  const tokens = rankBytes();
+  const tokens = ranks.map((t) => (typeof t === "string" ? utf8.encode(t) : Uint8Array.from(t)));
   const latin = tokens.map((b) => String.fromCharCode(...b));
   const rankOf = new Map<string, number>(latin.map((s, r) => [s, r]));
   const vocab: Record<string, number> = {};
   tokens.forEach((b, r) => {
     vocab[bytesToByteLevel(b)] = r;
   });
+  const toBL = (s: string) => bytesToByteLevel(Uint8Array.from(s, (c) => c.charCodeAt(0)));
   const merges: [string, string][] = [];
   for (let r = 0; r < tokens.length; r++) {
     if (tokens[r]!.length === 1) continue;
@@ -205,19 +207,26 @@ export function r50kTokenizerJSON(): object {
       if (at < 0) break;
       parts.splice(at, 2, parts[at]! + parts[at + 1]!);
     }
-    if (parts.length !== 2)
-      throw new Error(`r50k rank ${r}: BPE with lower ranks leaves ${parts.length} parts`);
-    const toBL = (s: string) => bytesToByteLevel(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+    if (parts.length !== 2) throw new Error(`rank ${r}: BPE with lower ranks leaves ${parts.length} parts`);
     merges.push([toBL(parts[0]!), toBL(parts[1]!)]);
   }
   return {
     version: "1.0",
-    added_tokens: [{ id: tokens.length, content: "<|endoftext|>", special: true }],
+    added_tokens: added,
     normalizer: null,
-    pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+    pre_tokenizer: preTokenizer,
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: { type: "BPE", vocab, merges },
   };
+}
+
+/** GPT-2's r50k_base as a Hugging Face tokenizer.json object (ids = ranks, 50 256 = <|endoftext|>). */
+export function r50kTokenizerJSON(): object {
+  return ranksToTokenizerJSON(
+    r50kRanks,
+    { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+    [{ id: r50kRanks.length, content: "<|endoftext|>", special: true }],
+  );
 }
 
 /** GPT-2's r50k_base loaded into our Tokenizer. */

@@ -69,8 +69,10 @@ export function translatePattern(source: string): string {
       out += c;
       i++;
       if (source[i] === "^") out += source[i++];
-      if (source[i] === "]") out += "\\]"; // a leading `]` is literal in Oniguruma
-      if (source[i] === "]") i++;
+      if (source[i] === "]") {
+        out += "\\]"; // a leading `]` is literal in Oniguruma
+        i++;
+      }
       continue;
     }
     if (c === "(") {

@@ -1,0 +1,36 @@
+/**
+ * Reference embedding gather and scatter-add backward.
+ */
+import type { EmbeddingArgs, EmbeddingBackwardArgs } from "../../kernel_types.ts";
+import { F, I } from "./util.ts";
+
+function checkId(kernel: string, id: number, n: number, V: number): void {
+  if (!(id >= 0 && id < V)) {
+    throw new Error(
+      `${kernel}: id ${id} at position ${n} is outside the vocabulary [0, ${V}). Fix: clamp or remap ids.`,
+    );
+  }
+}
+
+export function embedding({ ids, table, out, N, D, V }: EmbeddingArgs): void {
+  const id = I(ids);
+  const t = F(table);
+  const o = F(out);
+  for (let n = 0; n < N; n++) {
+    const v = id[n]!;
+    checkId("embedding", v, n, V);
+    o.set(t.subarray(v * D, v * D + D), n * D);
+  }
+}
+
+export function embeddingBackward({ dOut, ids, dTable, N, D, V, accumulate }: EmbeddingBackwardArgs): void {
+  const id = I(ids);
+  const g = F(dOut);
+  const dt = F(dTable);
+  if (!accumulate) dt.fill(0);
+  for (let n = 0; n < N; n++) {
+    const v = id[n]!;
+    checkId("embeddingBackward", v, n, V);
+    for (let d = 0; d < D; d++) dt[v * D + d]! += g[n * D + d]!;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * matmul and its backward.
+ *
+ *   matmul(a, b, {transA, transB, bias}) → out
+ *     a: [M,K] or batched [B,M,K]   (transA: [K,M] / [B,K,M])
+ *     b: [K,N] or batched [B,K,N]   (transB: [N,K] / [B,N,K]); a 2-D operand broadcasts over the batch
+ *     bias: [N] (optional, added to every row)      out: [M,N] or [B,M,N]
+ *   matmulBackward(dOut, a, b, opts) → {dA, dB, dBias}   (dB summed over the batch when b is 2-D)
+ *
+ * A 3-D `a` times a 2-D weight (the linear layer) runs as one [B·M, K]×[K, N] GEMM.
+ * Test: packages/kernels/spec/matmul_test.ts.
+ */
+import type { Backend } from "../backends/backend.ts";
+import type { Tensor } from "../tensor.ts";
+import { alloc, checkInputs, fail, type Named, run } from "./check.ts";
+import { axpyInto } from "./elementwise.ts";
+import { sumLeading } from "./reduce.ts";
+
+export interface MatmulOptions {
+  /** Use a's last two dims transposed (a stored [K,M]); default false. */
+  transA?: boolean;
+  /** Use b's last two dims transposed (b stored [N,K], e.g. an nn.Linear / tied-embedding weight); default false. */
+  transB?: boolean;
+  /** Bias [N] added to every output row; default none. */
+  bias?: Tensor | null;
+}
+
+interface Dims {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  aBatched: boolean;
+  bBatched: boolean;
+  outShape: number[];
+}
+
+function dims(kernel: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean, inputs: Named): Dims {
+  if (a.rank !== 2 && a.rank !== 3)
+    fail(kernel, `"a" must be 2-D or 3-D`, inputs, "reshape a to [M,K] or [B,M,K]");
+  if (b.rank !== 2 && b.rank !== 3)
+    fail(kernel, `"b" must be 2-D or 3-D`, inputs, "reshape b to [K,N] or [B,K,N]");
+  const ar = a.shape.slice(-2) as [number, number];
+  const br = b.shape.slice(-2) as [number, number];
+  const [M, Ka] = transA ? [ar[1], ar[0]] : ar;
+  const [Kb, N] = transB ? [br[1], br[0]] : br;
+  if (Ka !== Kb) {
+    fail(
+      kernel,
+      `inner dimensions differ: op(a) is [${M},${Ka}] and op(b) is [${Kb},${N}] (transA=${transA}, transB=${transB})`,
+      inputs,
+      "make a's K equal b's K, or set transA/transB to match how the operands are stored",
+    );
+  }
+  const aBatched = a.rank === 3;
+  const bBatched = b.rank === 3;
+  if (aBatched && bBatched && a.shape[0] !== b.shape[0]) {
+    fail(kernel, "batch sizes differ", inputs, "use equal batch sizes, or a 2-D operand to broadcast");
+  }
+  const batch = aBatched ? a.shape[0]! : bBatched ? b.shape[0]! : 1;
+  const outShape = aBatched || bBatched ? [batch, M, N] : [M, N];
+  return { batch, M, N, K: Ka, aBatched, bBatched, outShape };
+}
+
+/** out = [out +] op(a)·op(b) [+ bias], batched with the given element strides (0 = broadcast / sum). */
+function gemm(
+  backend: Backend,
+  out: Tensor,
+  a: Tensor,
+  strideA: number,
+  transA: boolean,
+  b: Tensor,
+  strideB: number,
+  transB: boolean,
+  strideOut: number,
+  batch: number,
+  M: number,
+  N: number,
+  K: number,
+  accumulate: boolean,
+  bias: Tensor | null = null,
+): void {
+  // A stride-0 output summed over a batch must accumulate; a linear layer flattens to one GEMM.
+  if (batch > 1 && strideA === M * K && strideB === 0 && strideOut === M * N && !transA) {
+    M *= batch;
+    batch = 1;
+  }
+  run("matmul", backend, {
+    a,
+    b,
+    out,
+    bias,
+    batch,
+    M,
+    N,
+    K,
+    transA,
+    transB,
+    strideA,
+    strideB,
+    strideOut,
+    accumulate: accumulate || (strideOut === 0 && batch > 1),
+  });
+}
+
+/** Matrix product op(a)·op(b) (+ bias). See the file header for shapes. */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  const bias = opts.bias ?? null;
+  const inputs = { a, b, bias };
+  const { backend, dtype } = checkInputs("matmul", inputs);
+  const d = dims("matmul", a, b, transA, transB, inputs);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== d.N)) {
+    fail(
+      "matmul",
+      `"bias" must have shape [${d.N}] (the output's last dim)`,
+      inputs,
+      `pass a bias of shape [${d.N}]`,
+    );
+  }
+  const out = alloc("matmul", backend, d.outShape, dtype);
+  const sA = d.aBatched ? d.M * d.K : 0;
+  const sB = d.bBatched ? d.K * d.N : 0;
+  gemm(backend, out, a, sA, transA, b, sB, transB, d.M * d.N, d.batch, d.M, d.N, d.K, false, bias);
+  return out;
+}
+
+export interface MatmulBackwardOptions extends MatmulOptions {
+  /** Compute dBias = Σ_rows dOut (set when the forward had a bias); default: whether `bias` is given. */
+  hasBias?: boolean;
+  /** Compute dA; default true (skip for a first layer whose input needs no gradient). */
+  computeDA?: boolean;
+  /** Compute dB; default true. */
+  computeDB?: boolean;
+  /** Accumulate into these existing gradients (same shapes as a, b, bias) instead of allocating new ones. */
+  into?: { dA?: Tensor; dB?: Tensor; dBias?: Tensor };
+}
+
+export interface MatmulGrads {
+  dA: Tensor | null;
+  dB: Tensor | null;
+  dBias: Tensor | null;
+}
+
+/** Gradients of matmul given dOut (shaped like the forward output). */
+export function matmulBackward(
+  dOut: Tensor,
+  a: Tensor,
+  b: Tensor,
+  opts: MatmulBackwardOptions = {},
+): MatmulGrads {
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  const into = opts.into ?? {};
+  const inputs = { dOut, a, b, ...into };
+  const { backend, dtype } = checkInputs("matmulBackward", inputs);
+  const d = dims("matmulBackward", a, b, transA, transB, inputs);
+  const { batch, M, N, K } = d;
+  if (dOut.rank !== d.outShape.length || dOut.shape.some((x, i) => x !== d.outShape[i])) {
+    fail(
+      "matmulBackward",
+      `"dOut" must have the forward output's shape [${d.outShape.join(",")}]`,
+      inputs,
+      "pass dOut shaped like matmul(a, b)",
+    );
+  }
+  for (const [name, t, ref] of [
+    ["into.dA", into.dA, a],
+    ["into.dB", into.dB, b],
+  ] as const) {
+    if (t && (t.rank !== ref.rank || t.shape.some((x, i) => x !== ref.shape[i]))) {
+      fail(
+        "matmulBackward",
+        `"${name}" must have the shape of its operand [${ref.shape.join(",")}]`,
+        inputs,
+        `pass ${name} shaped like the operand`,
+      );
+    }
+  }
+  const sA = d.aBatched ? M * K : 0;
+  const sB = d.bBatched ? K * N : 0;
+  const sC = M * N;
+  let dA: Tensor | null = null;
+  if (opts.computeDA ?? true) {
+    dA = into.dA ?? alloc("matmulBackward", backend, a.shape, dtype);
+    const acc = into.dA !== undefined;
+    if (!transA) gemm(backend, dA, dOut, sC, false, b, sB, !transB, sA, batch, M, K, N, acc);
+    else gemm(backend, dA, b, sB, transB, dOut, sC, true, sA, batch, K, M, N, acc);
+  }
+  let dB: Tensor | null = null;
+  if (opts.computeDB ?? true) {
+    dB = into.dB ?? alloc("matmulBackward", backend, b.shape, dtype);
+    const acc = into.dB !== undefined;
+    if (!d.bBatched && d.aBatched && !transA && !transB) {
+      // Weight gradient of a linear layer: one [K, B·M]×[B·M, N] GEMM.
+      gemm(backend, dB, a, 0, true, dOut, 0, false, 0, 1, K, N, batch * M, acc);
+    } else if (!transB) gemm(backend, dB, a, sA, !transA, dOut, sC, false, sB, batch, K, N, M, acc);
+    else gemm(backend, dB, dOut, sC, true, a, sA, transA, sB, batch, N, K, M, acc);
+  }
+  let dBias: Tensor | null = null;
+  if (opts.hasBias ?? (opts.bias != null || into.dBias !== undefined)) {
+    const s = sumLeading(dOut);
+    if (into.dBias) {
+      axpyInto(into.dBias, s, 1);
+      s.dispose();
+      dBias = into.dBias;
+    } else dBias = s;
+  }
+  return { dA, dB, dBias };
+}

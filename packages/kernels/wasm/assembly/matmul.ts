@@ -1,0 +1,274 @@
+// Strided batched GEMM: out_b = [out_b] + op(A_b)·op(B_b) + bias, f32, register-blocked and cache-tiled.
+//
+// Goto/BLIS scheme: for each NC-wide column block and KC-deep slice, op(B) is packed into NR-wide
+// k-major panels (KC×NR, 8 KiB: stays in L1), then for each MC-high row block op(A) is packed into
+// MR-high k-major panels (L2); the MR×NR micro-kernel keeps the whole output tile in 8 registers.
+// Packing is where transA/transB are absorbed (4×4 in-register transposes), so every transpose
+// combination runs the same inner loop. Packing also removes the 4 KiB-stride cache aliasing that
+// row-major 1024-wide operands suffer from.
+//
+// Threads: the work is a bag of units (batch item × row block × column block) taken with an atomic
+// counter at args+0, so any number of instances sharing the memory can join (see ../pool.ts).
+// Test: packages/kernels/wasm/matmul_test.ts.
+import { madd } from "./simd";
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 512;
+
+/** Scratch bytes each instance needs (packed A block, packed B block, one edge tile). */
+export const MATMUL_SCRATCH: i32 = (MC * KC + KC * NC + MR * NR) * 4;
+
+let packA: usize = 0;
+let packB: usize = 0;
+let tileBuf: usize = 0;
+
+/** Gives this instance its private scratch region (MATMUL_SCRATCH bytes, 16-byte aligned). */
+export function setMatmulScratch(ptr: usize): void {
+  packA = ptr;
+  packB = ptr + <usize>(MC * KC * 4);
+  tileBuf = packB + <usize>(KC * NC * 4);
+}
+
+// @ts-ignore: decorator
+@inline function transpose4(
+  dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128,
+): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Packs op(A)[r0 .. r0+mc, k0 .. k0+kc] into MR-row panels: panel p holds (k, r) at
+ * packA + (p·kc·MR + k·MR + r)·4; rows past mc are zero. op(A)[r][k] = trans ? a[k·ld + r] : a[r·ld + k].
+ */
+function packABlock(a: usize, ld: i32, trans: bool, r0: i32, mc: i32, k0: i32, kc: i32): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const dst = packA + <usize>(i0 * kc * 4);
+    const rows = min(MR, mc - i0);
+    if (trans) {
+      let src = a + <usize>((k0 * ld + r0 + i0) * 4);
+      if (rows == MR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(dst + <usize>(k * 16), v128.load(src));
+          src += <usize>(ld * 4);
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let r = 0; r < MR; r++) {
+            store<f32>(dst + <usize>((k * MR + r) * 4), r < rows ? load<f32>(src + <usize>(r * 4)) : 0);
+          }
+          src += <usize>(ld * 4);
+        }
+      }
+    } else {
+      const src = a + <usize>(((r0 + i0) * ld + k0) * 4);
+      const ldb = <usize>(ld * 4);
+      let k = 0;
+      if (rows == MR) {
+        for (; k + 4 <= kc; k += 4) {
+          const s = src + <usize>(k * 4);
+          transpose4(dst + <usize>(k * 16), 16, v128.load(s), v128.load(s + ldb), v128.load(s + 2 * ldb), v128.load(s + 3 * ldb));
+        }
+      }
+      for (; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + <usize>((k * MR + r) * 4), r < rows ? load<f32>(src + <usize>(r * ld + k) * 4) : 0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(B)[k0 .. k0+kc, c0 .. c0+nc] into NR-column panels: panel p holds (k, j) at
+ * packB + (p·kc·NR + k·NR + j)·4; columns past nc are zero. op(B)[k][c] = trans ? b[c·ld + k] : b[k·ld + c].
+ */
+function packBBlock(b: usize, ld: i32, trans: bool, c0: i32, nc: i32, k0: i32, kc: i32): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const dst = packB + <usize>(j0 * kc * 4);
+    const cols = min(NR, nc - j0);
+    if (trans) {
+      const src = b + <usize>(((c0 + j0) * ld + k0) * 4);
+      const ldb = <usize>(ld * 4);
+      let k = 0;
+      if (cols == NR) {
+        for (; k + 4 <= kc; k += 4) {
+          const s = src + <usize>(k * 4);
+          const d = dst + <usize>(k * 32);
+          transpose4(d, 32, v128.load(s), v128.load(s + ldb), v128.load(s + 2 * ldb), v128.load(s + 3 * ldb));
+          const s4 = s + 4 * ldb;
+          transpose4(d + 16, 32, v128.load(s4), v128.load(s4 + ldb), v128.load(s4 + 2 * ldb), v128.load(s4 + 3 * ldb));
+        }
+      }
+      for (; k < kc; k++) {
+        for (let j = 0; j < NR; j++) {
+          store<f32>(dst + <usize>((k * NR + j) * 4), j < cols ? load<f32>(src + <usize>(j * ld + k) * 4) : 0);
+        }
+      }
+    } else {
+      let src = b + <usize>((k0 * ld + c0 + j0) * 4);
+      if (cols == NR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(dst + <usize>(k * 32), v128.load(src));
+          v128.store(dst + <usize>(k * 32 + 16), v128.load(src, 16));
+          src += <usize>(ld * 4);
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let j = 0; j < NR; j++) {
+            store<f32>(dst + <usize>((k * NR + j) * 4), j < cols ? load<f32>(src + <usize>(j * 4)) : 0);
+          }
+          src += <usize>(ld * 4);
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function finishRow(c: usize, v0: v128, v1: v128, loadC: bool, bias: usize): void {
+  if (bias != 0) {
+    v0 = f32x4.add(v0, v128.load(bias));
+    v1 = f32x4.add(v1, v128.load(bias, 16));
+  }
+  if (loadC) {
+    v0 = f32x4.add(v0, v128.load(c));
+    v1 = f32x4.add(v1, v128.load(c, 16));
+  }
+  v128.store(c, v0);
+  v128.store(c, v1, 16);
+}
+
+/**
+ * One MR×NR output tile: acc = Apanel·Bpanel over kc, then c = acc [+ bias] [+ c] for the
+ * rows/cols < (mr, nr) that exist. ldc in bytes; bias points at this tile's first column or is 0.
+ */
+function microTile(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, loadC: bool, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  if (mr == MR && nr == NR) {
+    finishRow(c, c00, c01, loadC, bias);
+    finishRow(c + ldc, c10, c11, loadC, bias);
+    finishRow(c + 2 * ldc, c20, c21, loadC, bias);
+    finishRow(c + 3 * ldc, c30, c31, loadC, bias);
+    return;
+  }
+  const t = tileBuf;
+  v128.store(t, c00); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j++) {
+      const p = c + <usize>r * ldc + <usize>(j * 4);
+      let v = load<f32>(t + <usize>((r * NR + j) * 4));
+      if (bias != 0) v += load<f32>(bias + <usize>(j * 4));
+      if (loadC) v += load<f32>(p);
+      store<f32>(p, v);
+    }
+  }
+}
+
+/** Argument block (i32 words at args): the layout the host writes, see ../kernels/matmul.ts. */
+// 0 unit counter · 1 a · 2 b · 3 out · 4 bias (0: none) · 5 batch · 6 M · 7 N · 8 K · 9 transA
+// 10 transB · 11 strideA · 12 strideB · 13 strideOut · 14 accumulate · 15 rowsPerUnit
+// 16 colsPerUnit · 17 nRowUnits · 18 nColUnits · 19 nBatchUnits (batch, or 1 when strideOut = 0)
+export function matmul(args: usize): void {
+  const a = <usize>load<i32>(args, 4);
+  const b = <usize>load<i32>(args, 8);
+  const out = <usize>load<i32>(args, 12);
+  const bias = <usize>load<i32>(args, 16);
+  const batch = load<i32>(args, 20);
+  const M = load<i32>(args, 24);
+  const N = load<i32>(args, 28);
+  const K = load<i32>(args, 32);
+  const transA = load<i32>(args, 36) != 0;
+  const transB = load<i32>(args, 40) != 0;
+  const strideA = load<i32>(args, 44);
+  const strideB = load<i32>(args, 48);
+  const strideOut = load<i32>(args, 52);
+  const accumulate = load<i32>(args, 56) != 0;
+  const rowsPer = load<i32>(args, 60);
+  const colsPer = load<i32>(args, 64);
+  const nRowU = load<i32>(args, 68);
+  const nColU = load<i32>(args, 72);
+  const nBatchU = load<i32>(args, 76);
+  const total = nRowU * nColU * nBatchU;
+  const lda = transA ? M : K;
+  const ldb = transB ? K : N;
+  const ldc = <usize>(N * 4);
+  for (;;) {
+    const u = atomic.add<i32>(args, 1);
+    if (u >= total) break;
+    const per = nRowU * nColU;
+    const ub = u / per;
+    const ri = (u % per) / nColU;
+    const ci = u % nColU;
+    const r0 = ri * rowsPer;
+    const r1 = min(M, r0 + rowsPer);
+    const c0 = ci * colsPer;
+    const c1 = min(N, c0 + colsPer);
+    const b0 = nBatchU == 1 ? 0 : ub;
+    const b1 = nBatchU == 1 ? batch : ub + 1;
+    for (let bi = b0; bi < b1; bi++) {
+      const aB = a + <usize>(bi * strideA) * 4;
+      const bB = b + <usize>(bi * strideB) * 4;
+      const oB = out + <usize>(bi * strideOut) * 4;
+      const sumPrev = strideOut == 0 && bi > 0;
+      for (let jc = c0; jc < c1; jc += NC) {
+        const nc = min(NC, c1 - jc);
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = min(KC, K - pc);
+          packBBlock(bB, ldb, transB, jc, nc, pc, kc);
+          const loadC = pc > 0 || accumulate || sumPrev;
+          const biasK = pc == 0 ? bias : 0;
+          for (let ic = r0; ic < r1; ic += MC) {
+            const mc = min(MC, r1 - ic);
+            packABlock(aB, lda, transA, ic, mc, pc, kc);
+            for (let jr = 0; jr < nc; jr += NR) {
+              const nr = min(NR, nc - jr);
+              const pb = packB + <usize>(jr * kc * 4);
+              const biasT: usize = biasK == 0 ? 0 : biasK + <usize>((jc + jr) * 4);
+              const cRow = oB + <usize>(jc + jr) * 4;
+              for (let ir = 0; ir < mc; ir += MR) {
+                microTile(
+                  packA + <usize>(ir * kc * 4), pb, kc, cRow + <usize>(ic + ir) * ldc, ldc,
+                  min(MR, mc - ir), nr, loadC, biasT,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The wasm engine: one shared WebAssembly.Memory (tensor storage, argument block, per-thread scratch),
+ * the kernels module (relaxed-SIMD build when supported, else baseline SIMD128), an allocator and a
+ * thread pool. Kernel launchers (kernels/*.ts) write an argument block and call `run()`.
+ *
+ * Memory map: [0, 32) pool control word · [256, 1280) argument block · [64 KiB, …) scratch per
+ * thread, then tensor storage (alloc.ts). The module keeps no static data, so every thread can
+ * instantiate it over the same memory.
+ *
+ * Test: packages/kernels/wasm/engine_test.ts.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Allocator } from "./alloc.ts";
+import { BUILD_DIR, buildKernels, sourcesMtime, VARIANTS } from "./build.mjs";
+import { defaultConfig, type WasmConfig } from "./config.ts";
+import { CONTROL_BYTES, Pool } from "./pool.ts";
+import { relaxedSimdSupported, simdSupported } from "./simd_detect.ts";
+
+/** Kernel exports the pool can dispatch, in the order workers index them. */
+export const KERNELS = ["matmul"] as const;
+export type KernelExport = (typeof KERNELS)[number];
+
+const CTL = 0;
+const ARGS = 256;
+const ARGS_WORDS = 256;
+const HEAP = 65536;
+const PAGE = 65536;
+
+type Exports = Record<KernelExport, (args: number) => void> & {
+  setScratch(ptr: number): void;
+  SCRATCH_BYTES: WebAssembly.Global;
+};
+
+/** Builds build/kernels*.wasm when missing or older than the AssemblyScript sources. */
+export async function ensureKernelsBuilt(): Promise<void> {
+  const src = await sourcesMtime();
+  const stale = Object.values(VARIANTS).some((v) => {
+    const f = join(BUILD_DIR, v.file);
+    return !existsSync(f) || statSync(f).mtimeMs < src;
+  });
+  if (stale) await buildKernels({ quiet: true });
+}
+
+function loadModule(relaxed: boolean): WebAssembly.Module {
+  const file = join(BUILD_DIR, relaxed ? VARIANTS.relaxed.file : VARIANTS.baseline.file);
+  if (!existsSync(file)) {
+    throw new Error(
+      `wasm backend: ${file} is missing. Fix: run \`npm run build -w @mempo/kernels\` ` +
+        `(or await ensureKernelsBuilt() before creating the engine).`,
+    );
+  }
+  return new WebAssembly.Module(readFileSync(file));
+}
+
+export class WasmEngine {
+  readonly config: WasmConfig;
+  /** True when the relaxed-SIMD (FMA) build is loaded. */
+  readonly relaxed: boolean;
+  readonly memory: WebAssembly.Memory;
+  readonly heap: Allocator;
+  readonly pool: Pool | null;
+  readonly #ex: Exports;
+  /** Argument block as i32 / f32 words (the same bytes). */
+  readonly args: Int32Array;
+  readonly argsF32: Float32Array;
+  readonly argsPtr = ARGS;
+
+  constructor(config: Partial<WasmConfig> = {}) {
+    this.config = { ...defaultConfig(), ...config };
+    if (!simdSupported()) {
+      throw new Error("wasm backend: this JavaScript engine has no WebAssembly SIMD. Fix: use Node ≥ 16.4.");
+    }
+    const mode = this.config.simd;
+    this.relaxed = mode === "relaxed" || (mode === "auto" && relaxedSimdSupported());
+    if (mode === "relaxed" && !relaxedSimdSupported()) {
+      throw new Error('wasm backend: MEMPO_WASM_SIMD="relaxed" but this engine rejects relaxed SIMD.');
+    }
+    const module = loadModule(this.relaxed);
+    const maxPages = Math.floor((this.config.maxMemoryMB * 2 ** 20) / PAGE);
+    this.memory = new WebAssembly.Memory({ initial: 256, maximum: maxPages, shared: true });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.#ex = instance.exports as unknown as Exports;
+    this.heap = new Allocator(this.memory, HEAP, maxPages * PAGE);
+    const scratchBytes = this.#ex.SCRATCH_BYTES.value as number;
+    const threads = Math.max(1, this.config.threads);
+    const scratch = Array.from({ length: threads }, () => this.heap.alloc(scratchBytes, false));
+    this.#ex.setScratch(scratch[0]!);
+    this.args = new Int32Array(this.memory.buffer, ARGS, ARGS_WORDS);
+    this.argsF32 = new Float32Array(this.memory.buffer, ARGS, ARGS_WORDS);
+    if (CTL + CONTROL_BYTES > ARGS) throw new Error("wasm engine: control block overlaps the argument block");
+    this.pool =
+      threads > 1
+        ? new Pool({
+            module,
+            memory: this.memory,
+            ctl: CTL,
+            kernels: KERNELS,
+            scratch: scratch.slice(1),
+            spin: this.config.spin,
+          })
+        : null;
+  }
+
+  /** Threads that share a parallel job. */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** Runs a kernel on the argument block (word 0 = unit counter, reset here). */
+  run(kernel: KernelExport, parallel: boolean): void {
+    this.args[0] = 0;
+    const fn = this.#ex[kernel];
+    if (parallel && this.pool) this.pool.run(KERNELS.indexOf(kernel), ARGS, fn);
+    else fn(ARGS);
+  }
+
+  /** f32 view of `len` elements at byte `ptr`. */
+  f32(ptr: number, len: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, len);
+  }
+
+  /** i32 view of `len` elements at byte `ptr`. */
+  i32(ptr: number, len: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, len);
+  }
+
+  /** Stops the worker threads (the memory stays readable). */
+  async dispose(): Promise<void> {
+    await this.pool?.dispose();
+  }
+}
+
+let shared: WasmEngine | null = null;
+
+/** The process-wide engine (created on first use from the environment's configuration). */
+export function getEngine(): WasmEngine {
+  shared ??= new WasmEngine();
+  return shared;
+}

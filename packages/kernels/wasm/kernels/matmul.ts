@@ -1,0 +1,94 @@
+/**
+ * Host side of the wasm matmul: splits the strided batched GEMM into work units and writes the
+ * argument block of assembly/matmul.ts. Units are (batch item × row block × column block); row blocks
+ * come first (each unit repacks its slice of B, so fewer, taller units waste less), columns are split
+ * only when rows alone cannot keep every thread busy (short M, e.g. decoding).
+ *
+ * Test: packages/kernels/wasm/matmul_test.ts.
+ */
+import type { WasmEngine } from "../engine.ts";
+
+/** Pointer-level matmul arguments (byte offsets into the engine's memory; f32 data). */
+export interface MatmulPtrs {
+  a: number;
+  b: number;
+  out: number;
+  /** Byte offset of bias [N], or 0 for none. */
+  bias: number;
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  /** Element offsets between batch items (0 broadcasts). strideOut = 0 sums the batch into out. */
+  strideA: number;
+  strideB: number;
+  strideOut: number;
+  accumulate: boolean;
+}
+
+const MR = 4;
+const NR = 8;
+/** Units per thread to aim for: more balances better on a busy machine, fewer repack less. */
+const UNITS_PER_THREAD = 2;
+const MIN_ROWS = 32;
+const MIN_COLS = 64;
+
+/** K = 0: out = [out] + bias for every batch item (no products). */
+function matmulNoK(e: WasmEngine, p: MatmulPtrs): void {
+  const bias = p.bias === 0 ? null : e.f32(p.bias, p.N);
+  for (let bi = 0; bi < p.batch; bi++) {
+    const o = e.f32(p.out + bi * p.strideOut * 4, p.M * p.N);
+    if (!p.accumulate && (p.strideOut !== 0 || bi === 0)) o.fill(0);
+    if (bias) for (let i = 0; i < o.length; i++) o[i]! += bias[i % p.N]!;
+  }
+}
+
+/** Runs out_b = [out_b] + op(A_b)·op(B_b) + bias on the engine's threads. */
+export function launchMatmul(e: WasmEngine, p: MatmulPtrs): void {
+  const { batch, M, N, K } = p;
+  if (batch === 0 || M === 0 || N === 0) return;
+  if (K === 0) {
+    matmulNoK(e, p);
+    return;
+  }
+  const threads = e.threads;
+  const parallel = threads > 1 && batch * M * N * K >= e.config.minParallelWork;
+  const nBatchU = p.strideOut === 0 ? 1 : batch;
+  let rowsPer = M;
+  let colsPer = N;
+  if (parallel) {
+    const want = threads * UNITS_PER_THREAD;
+    if (nBatchU < want) {
+      const split = Math.ceil(want / nBatchU);
+      rowsPer = Math.min(M, Math.max(MIN_ROWS, Math.ceil(M / split / MR) * MR));
+      const rowUnits = Math.ceil(M / rowsPer);
+      if (nBatchU * rowUnits < want) {
+        const colSplit = Math.ceil(want / (nBatchU * rowUnits));
+        colsPer = Math.min(N, Math.max(MIN_COLS, Math.ceil(N / colSplit / NR) * NR));
+      }
+    }
+  }
+  const w = e.args;
+  w[1] = p.a;
+  w[2] = p.b;
+  w[3] = p.out;
+  w[4] = p.bias;
+  w[5] = batch;
+  w[6] = M;
+  w[7] = N;
+  w[8] = K;
+  w[9] = p.transA ? 1 : 0;
+  w[10] = p.transB ? 1 : 0;
+  w[11] = p.strideA;
+  w[12] = p.strideB;
+  w[13] = p.strideOut;
+  w[14] = p.accumulate ? 1 : 0;
+  w[15] = rowsPer;
+  w[16] = colsPer;
+  w[17] = Math.ceil(M / rowsPer);
+  w[18] = Math.ceil(N / colsPer);
+  w[19] = nBatchU;
+  e.run("matmul", parallel);
+}

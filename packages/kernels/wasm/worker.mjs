@@ -1,0 +1,39 @@
+// Worker thread of the wasm engine (plain .mjs: test and TS loaders do not reach workers reliably).
+// Instantiates the kernels module over the shared memory, then loops: wait for a new job on the
+// control word, join it (compare-exchange the active count), run the kernel (which takes work units
+// from an atomic counter until none are left), leave, repeat. The protocol is described in pool.ts.
+import { workerData } from "node:worker_threads";
+
+const { module, memory, ctl, scratch, kernels, spin } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { memory } });
+const ex = instance.exports;
+ex.setScratch(scratch);
+const fns = kernels.map((name) => ex[name]);
+const w = new Int32Array(memory.buffer, ctl, 8);
+const STATE = 0;
+const FN = 1;
+const ARGS = 2;
+const QUIT = 3;
+const ERROR = 4;
+const CLOSED = 0x100;
+
+let seen = Atomics.load(w, STATE) >>> 9;
+for (;;) {
+  if (Atomics.load(w, QUIT) !== 0) break;
+  const s = Atomics.load(w, STATE);
+  if (s >>> 9 === seen || (s & CLOSED) !== 0) {
+    let i = 0;
+    while (i < spin && Atomics.load(w, STATE) === s) i++;
+    if (i >= spin) Atomics.wait(w, STATE, s);
+    continue;
+  }
+  if (Atomics.compareExchange(w, STATE, s, s + 1) !== s) continue;
+  seen = s >>> 9;
+  try {
+    fns[Atomics.load(w, FN)](Atomics.load(w, ARGS));
+  } catch (e) {
+    Atomics.store(w, ERROR, 1);
+    console.error(`wasm worker: kernel ${kernels[Atomics.load(w, FN)]} failed:`, e);
+  }
+  if ((Atomics.sub(w, STATE, 1) & CLOSED) !== 0) Atomics.notify(w, STATE);
+}

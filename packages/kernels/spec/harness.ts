@@ -108,3 +108,34 @@ export function gradCheck(
 export function host(t: Tensor): TypedArray {
   return t.readSync();
 }
+
+type Outs = Tensor | null | readonly (Tensor | null | undefined)[] | { readonly [k: string]: Tensor | null };
+
+function flatten(o: Outs): [string, Tensor][] {
+  if (o === null) return [];
+  if (Array.isArray(o)) return o.flatMap((t, i) => (t ? [[`#${i}`, t] as [string, Tensor]] : []));
+  if ("shape" in (o as object)) return [["out", o as Tensor]];
+  return Object.entries(o as Record<string, Tensor | null>).filter(
+    (e): e is [string, Tensor] => e[1] !== null,
+  );
+}
+
+/**
+ * Runs f on ts inputs and on copies of them on `backend`, and compares every output (shape and values,
+ * relative tolerance tol). Inputs are created on ts by the caller; i32 inputs are copied as i32.
+ */
+export function crossCheck(backend: string, inputs: Tensor[], f: (xs: Tensor[]) => Outs, tol = 1e-4): void {
+  tidy(() => {
+    const copies = inputs.map((t) => to(t, backend)); // before f runs: f may update inputs in place
+    const ref = flatten(f(inputs));
+    const got = flatten(f(copies));
+    expect(got.map((e) => e[0])).toEqual(ref.map((e) => e[0]));
+    for (let i = 0; i < ref.length; i++) {
+      const [name, r] = ref[i]!;
+      const g = got[i]![1];
+      expect(g.shape, name).toEqual(r.shape);
+      expect(g.backend.name).toBe(backend);
+      expectClose(g.readSync(), r.readSync(), tol, `${backend} ${name}`);
+    }
+  });
+}

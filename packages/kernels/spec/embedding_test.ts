@@ -1,0 +1,54 @@
+// Spec: embedding gather and scatter-add backward on every backend vs ts; finite differences.
+import { describe, expect, it } from "vitest";
+import { randint, tensor } from "../create.ts";
+import { embedding, embeddingBackward } from "../ops/embedding.ts";
+import { backends, crossCheck, gradCheck, rnd, rnd64 } from "./harness.ts";
+
+describe("embedding: hand-computed values", () => {
+  it("gathers rows and scatter-adds repeated ids", () => {
+    const table = tensor([0, 1, 10, 11, 20, 21], [3, 2]);
+    const ids = tensor([2, 0, 2], [3], { dtype: "i32" });
+    expect(Array.from(embedding(ids, table).readSync())).toEqual([20, 21, 0, 1, 20, 21]);
+    const d = tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+    expect(Array.from(embeddingBackward(d, ids, 3).readSync())).toEqual([3, 4, 0, 0, 6, 8]);
+  });
+  it("keeps the ids' shape: ids [B,T] → [B,T,D]", () => {
+    const out = embedding(randint([2, 5], 7, { seed: 1 }), rnd([7, 3], 2));
+    expect(out.shape).toEqual([2, 5, 3]);
+  });
+  it("rejects out-of-range ids", () => {
+    expect(() => embedding(tensor([5], [1], { dtype: "i32" }), rnd([3, 2], 1))).toThrow(
+      /id 5 .*outside the vocabulary \[0, 3\)/,
+    );
+  });
+});
+
+describe.each(backends())("embedding on %s", (name) => {
+  it.each([
+    [1, 1, 1],
+    [7, 33, 5],
+    [129, 17, 64],
+  ])("N=%i V=%i D=%i matches ts, accumulate included", (N, V, D) => {
+    const ids = randint([N], V, { seed: N });
+    const table = rnd([V, D], 1);
+    const d = rnd([N, D], 2);
+    const acc = rnd([V, D], 3);
+    crossCheck(name, [ids, table, d, acc], ([ids, table, d, acc]) => [
+      embedding(ids!, table!),
+      embeddingBackward(d!, ids!, V),
+      embeddingBackward(d!, ids!, V, { into: acc! }),
+    ]);
+  });
+});
+
+describe("embedding backward: float64 finite differences", () => {
+  it("d table", () => {
+    const ids = tensor([1, 3, 1, 0], [4], { dtype: "i32" });
+    const err = gradCheck(
+      [rnd64([5, 3], 1)],
+      ([t]) => embedding(ids, t!),
+      (d) => [embeddingBackward(d, ids, 5)],
+    );
+    expect(err).toBeLessThan(1e-7);
+  });
+});

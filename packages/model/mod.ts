@@ -3,6 +3,17 @@
  * configs and presets, forward/backward, KV-cache generation, teacher-forced scoring, training
  * helpers, safetensors checkpoints with HF tensor names. See README.md.
  */
+export const PACKAGE = "@mempo/model";
+export { type PackedBatch, packBatch, type SeqItem } from "./batch.ts";
+export { freeSaved, backward } from "./backward.ts";
+export {
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  loadConfig,
+  loadModel,
+  type SaveOptions,
+  saveCheckpoint,
+} from "./checkpoint.ts";
 export {
   CONFIG_DEFAULTS,
   type Family,
@@ -12,7 +23,13 @@ export {
   resolveConfig,
   validateConfig,
 } from "./config.ts";
+export { type AttendMode, type ForwardBatch, type ForwardSaved, forward } from "./forward.ts";
+export { type GenerateOptions, type Generation, generate } from "./generate.ts";
 export { fromHfConfig, toHfConfig } from "./hf_config.ts";
+export { paramsFromHf, paramsToHf } from "./hf_layout.ts";
+export { KvCache } from "./kv_cache.ts";
+export { forwardLogprobs, type LogprobOptions, type LogprobPass, sftStep } from "./logprobs.ts";
+export { layerNames, Model, type ModelOptions } from "./params.ts";
 export { countParams, type InitKind, type ParamSpec, paramSpecs } from "./params_spec.ts";
 export { PRESETS, type PresetName, preset } from "./presets.ts";
 export { Rng, type RngState } from "./rng.ts";
@@ -23,3 +40,6 @@ export {
   serializeSafetensors,
 } from "./safetensors.ts";
 export { resolveSampling, SAMPLING_DEFAULTS, type SamplingConfig, sampleToken } from "./sample.ts";
+export { learningRate, type ScheduleConfig } from "./schedule.ts";
+export { type ScoreOptions, score } from "./score.ts";
+export { AdamW, type OptimizerState, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "./train.ts";

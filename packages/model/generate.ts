@@ -1,0 +1,216 @@
+/**
+ * Batched generation with a KV cache: prompts of different lengths in one batch, temperature / top-k /
+ * top-p sampling (greedy at temperature 0), stop token ids, a cap on new tokens, per-token log-probs of
+ * the sampled tokens and a finish reason. Seeded: the same model, prompts and seed give the same
+ * tokens. The generation engine knows only token ids; stopping at `</search>` or `</answer>` is a
+ * stop id like any other.
+ *
+ * Prefill runs each prompt (right-padded) through the cached forward at positions 0…P_b−1; each decode
+ * step feeds every unfinished sequence's last token at its own position. Finished sequences leave the
+ * batch (their cache rows are dropped) once they are a quarter of it. `useCache: false` recomputes the
+ * whole sequence at every step instead — the reference the cached path is tested against.
+ *
+ * Test: `npx vitest run generate_test.ts`.
+ */
+import { type Tensor, tidy } from "@mempo/kernels";
+import { type AttendMode, type ForwardBatch, forward } from "./forward.ts";
+import { KvCache } from "./kv_cache.ts";
+import type { Model } from "./params.ts";
+import { Rng } from "./rng.ts";
+import { resolveSampling, type SamplingConfig, sampleToken } from "./sample.ts";
+
+export interface GenerateOptions {
+  /** Sampling knobs (temperature 1, top-k off, top-p off by default). */
+  sampling?: Partial<SamplingConfig>;
+  /** Token ids that end a sequence (the stop token is kept in the output); default none. */
+  stopIds?: ArrayLike<number>;
+  /** Most tokens to generate per sequence; default 64. Also capped by the model's maxSeqLen. */
+  maxNewTokens?: number;
+  /** Seed of the sampling PRNG; default 0. Ignored when `rng` is given. */
+  seed?: number;
+  /** A PRNG to draw from (its state advances; save it for an exact resume). */
+  rng?: Rng;
+  /** Use the KV cache (default true); false recomputes the full sequence each step (reference). */
+  useCache?: boolean;
+}
+
+/** One generated continuation. */
+export interface Generation {
+  /** Generated ids (the stop token included when finish = "stop"). */
+  ids: Uint32Array;
+  /** log softmax(logits / T)[id] of each generated token (T = 1 when greedy). */
+  logprobs: Float32Array;
+  /** "stop": a stop id was produced; "length": maxNewTokens or maxSeqLen was reached. */
+  finish: "stop" | "length";
+}
+
+/** Generates a continuation of each prompt (prompts may differ in length). */
+export async function generate(
+  m: Model,
+  prompts: readonly ArrayLike<number>[],
+  opts: GenerateOptions = {},
+): Promise<Generation[]> {
+  const c = m.config;
+  const sampling = resolveSampling(opts.sampling);
+  const maxNew = opts.maxNewTokens ?? 64;
+  if (!(Number.isInteger(maxNew) && maxNew >= 1))
+    throw new Error(`generate: maxNewTokens must be an integer ≥ 1, got ${maxNew}`);
+  const stop = new Set(Array.from(opts.stopIds ?? []));
+  const rng = opts.rng ?? new Rng(opts.seed ?? 0);
+  const B = prompts.length;
+  if (B === 0) return [];
+  const limit = new Int32Array(B); // max new tokens of each sequence
+  for (let b = 0; b < B; b++) {
+    const p = prompts[b]!;
+    if (p.length === 0)
+      throw new Error(`generate: prompt ${b} is empty; give at least one token (e.g. a BOS id)`);
+    if (p.length >= c.maxSeqLen) {
+      throw new Error(
+        `generate: prompt ${b} has ${p.length} tokens; the model's maxSeqLen ${c.maxSeqLen} leaves no room to generate`,
+      );
+    }
+    for (let i = 0; i < p.length; i++) {
+      const id = p[i]!;
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize)
+        throw new Error(`generate: prompt ${b}[${i}] = ${id} is not a token id in [0, ${c.vocabSize})`);
+    }
+    limit[b] = Math.min(maxNew, c.maxSeqLen - p.length);
+  }
+  const out = prompts.map(() => ({
+    ids: [] as number[],
+    logprobs: [] as number[],
+    finish: "length" as "stop" | "length",
+  }));
+  const done = new Uint8Array(B);
+  const take = (b: number, row: Float32Array) => {
+    const { id, logprob } = sampleToken(row, sampling, rng);
+    const o = out[b]!;
+    o.ids.push(id);
+    o.logprobs.push(logprob);
+    if (stop.has(id)) {
+      o.finish = "stop";
+      done[b] = 1;
+    } else if (o.ids.length >= limit[b]!) done[b] = 1;
+  };
+  if (opts.useCache ?? true) await cachedLoop(m, prompts, limit, out, done, take);
+  else await recomputeLoop(m, prompts, out, done, take);
+  return out.map((o) => ({
+    ids: Uint32Array.from(o.ids),
+    logprobs: Float32Array.from(o.logprobs),
+    finish: o.finish,
+  }));
+}
+
+type Take = (b: number, row: Float32Array) => void;
+type Out = { ids: number[] }[];
+
+/** Reads logits [n, V] and hands row i to take(seqOf[i]) for unfinished sequences, in order. */
+async function sampleRows(
+  logits: Tensor,
+  seqOf: ArrayLike<number>,
+  done: Uint8Array,
+  take: Take,
+): Promise<void> {
+  const V = logits.shape[1]!;
+  const host = await logits.read();
+  logits.dispose();
+  const row = new Float32Array(V);
+  for (let i = 0; i < seqOf.length; i++) {
+    const b = seqOf[i]!;
+    if (done[b]) continue;
+    for (let v = 0; v < V; v++) row[v] = host[i * V + v]!;
+    take(b, row);
+  }
+}
+
+async function cachedLoop(
+  m: Model,
+  prompts: readonly ArrayLike<number>[],
+  limit: Int32Array,
+  out: Out,
+  done: Uint8Array,
+  take: Take,
+): Promise<void> {
+  const B = prompts.length;
+  let Tp = 0;
+  let Tmax = 0; // the last token fed sits at P_b + limit_b − 2; slots up to there are needed
+  for (let b = 0; b < B; b++) {
+    Tp = Math.max(Tp, prompts[b]!.length);
+    Tmax = Math.max(Tmax, prompts[b]!.length + limit[b]!);
+  }
+  const cache = new KvCache(m, B, Tmax);
+  try {
+    // Prefill: all prompts right-padded to Tp at positions 0…
+    const ids = new Int32Array(B * Tp);
+    const rows = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      const p = prompts[b]!;
+      for (let t = 0; t < p.length; t++) ids[b * Tp + t] = p[t]!;
+      rows[b] = b * Tp + p.length - 1;
+    }
+    let active = Int32Array.from({ length: B }, (_, b) => b); // sequence of each cache row
+    const prefill: ForwardBatch = { B, T: Tp, ids, pos: new Int32Array(B), rows };
+    await sampleRows(run(m, prefill, { kind: "cache", cache, pos: prefill.pos }), active, done, take);
+    for (;;) {
+      const live = active.filter((b) => !done[b]);
+      if (live.length === 0) break;
+      if (live.length <= (active.length * 3) / 4) {
+        const keepRows = Int32Array.from(live, (b) => active.indexOf(b));
+        cache.select(keepRows);
+        active = live;
+      }
+      const n = active.length;
+      const step = new Int32Array(n);
+      const pos = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const b = active[i]!;
+        const gen = out[b]!.ids;
+        step[i] = done[b] ? 0 : gen[gen.length - 1]!;
+        pos[i] = prompts[b]!.length + gen.length - 1;
+      }
+      const batch: ForwardBatch = {
+        B: n,
+        T: 1,
+        ids: step,
+        pos,
+        rows: Int32Array.from({ length: n }, (_, i) => i),
+      };
+      await sampleRows(run(m, batch, { kind: "cache", cache, pos }), active, done, take);
+    }
+  } finally {
+    cache.dispose();
+  }
+}
+
+function run(m: Model, batch: ForwardBatch, mode: AttendMode): Tensor {
+  return tidy(() => forward(m, batch, mode, false).logits);
+}
+
+async function recomputeLoop(
+  m: Model,
+  prompts: readonly ArrayLike<number>[],
+  out: Out,
+  done: Uint8Array,
+  take: Take,
+): Promise<void> {
+  const B = prompts.length;
+  for (;;) {
+    if (done.every((d) => d === 1)) break;
+    const lens = Int32Array.from({ length: B }, (_, b) => prompts[b]!.length + out[b]!.ids.length);
+    const T = Math.max(...lens);
+    const ids = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      const p = prompts[b]!;
+      const g = out[b]!.ids;
+      for (let t = 0; t < lens[b]!; t++) ids[b * T + t] = t < p.length ? p[t]! : g[t - p.length]!;
+    }
+    const rows = Int32Array.from({ length: B }, (_, b) => b * T + lens[b]! - 1);
+    const batch: ForwardBatch = { B, T, ids, pos: new Int32Array(B), rows };
+    await sampleRows(
+      run(m, batch, { kind: "full", keyEnd: lens }),
+      Int32Array.from({ length: B }, (_, b) => b),
+      done,
+      take,
+    );
+  }
+}

@@ -1,0 +1,95 @@
+import { memory } from "@mempo/kernels";
+import { describe, expect, it } from "vitest";
+import { generate } from "./generate.ts";
+import { forwardLogprobs } from "./logprobs.ts";
+import { Model } from "./params.ts";
+import { type PresetName, preset } from "./presets.ts";
+import { Rng } from "./rng.ts";
+
+function prompts(vocab: number, lens: number[], seed: number): Uint32Array[] {
+  const r = new Rng(seed);
+  return lens.map((n) => Uint32Array.from({ length: n }, () => Math.floor(r.next() * vocab)));
+}
+
+describe.each(["tiny-gpt2", "tiny-llama"] as PresetName[])("generate (%s)", (name) => {
+  const c = preset(name, { initStd: 0.3 });
+
+  it("with the KV cache equals full recomputation, token for token, with mixed prompt lengths", async () => {
+    const m = Model.init(c, { seed: 1 });
+    const ps = prompts(c.vocabSize, [5, 1, 9, 3, 7], 2);
+    for (const sampling of [
+      { temperature: 0 },
+      { temperature: 1 },
+      { temperature: 0.8, topK: 10, topP: 0.9 },
+    ]) {
+      const opts = { sampling, maxNewTokens: 12, seed: 7, stopIds: [3, 4, 5, 6, 7, 8] };
+      const before = memory().tensors;
+      const cached = await generate(m, ps, opts);
+      expect(memory().tensors).toBe(before);
+      const full = await generate(m, ps, { ...opts, useCache: false });
+      for (let b = 0; b < ps.length; b++) {
+        expect(Array.from(cached[b]!.ids)).toEqual(Array.from(full[b]!.ids));
+        expect(cached[b]!.finish).toBe(full[b]!.finish);
+        for (let j = 0; j < cached[b]!.logprobs.length; j++)
+          expect(cached[b]!.logprobs[j]).toBeCloseTo(full[b]!.logprobs[j]!, 4);
+      }
+      // some sequences stop early, some run to the limit
+      if (sampling.temperature === 1) expect(new Set(cached.map((g) => g.finish)).size).toBe(2);
+    }
+    m.dispose();
+  });
+
+  it("reports log-probs equal to teacher-forced scoring, stop tokens and limits", async () => {
+    const m = Model.init(c, { seed: 4 });
+    const ps = prompts(c.vocabSize, [4, 2, 6], 9);
+    const gen = await generate(m, ps, {
+      sampling: { temperature: 0.9 },
+      maxNewTokens: 10,
+      seed: 3,
+      stopIds: [5],
+    });
+    for (const g of gen) {
+      if (g.finish === "stop") expect(g.ids[g.ids.length - 1]).toBe(5);
+      else expect(g.ids.length).toBe(10);
+      expect(Array.from(g.ids.subarray(0, -1))).not.toContain(5);
+    }
+    const pass = await forwardLogprobs(
+      m,
+      ps.map((p, b) => ({ promptIds: p, responseIds: gen[b]!.ids })),
+      { temperature: 0.9, train: false },
+    );
+    for (let b = 0; b < ps.length; b++)
+      for (let j = 0; j < gen[b]!.ids.length; j++)
+        expect(pass.logprobs[b]![j]).toBeCloseTo(gen[b]!.logprobs[j]!, 4);
+    // seeded: same seed, same tokens; another seed, other tokens
+    const again = await generate(m, ps, {
+      sampling: { temperature: 0.9 },
+      maxNewTokens: 10,
+      seed: 3,
+      stopIds: [5],
+    });
+    expect(again.map((g) => Array.from(g.ids))).toEqual(gen.map((g) => Array.from(g.ids)));
+    const other = await generate(m, ps, {
+      sampling: { temperature: 0.9 },
+      maxNewTokens: 10,
+      seed: 4,
+      stopIds: [5],
+    });
+    expect(other.map((g) => Array.from(g.ids))).not.toEqual(gen.map((g) => Array.from(g.ids)));
+    // maxSeqLen caps generation
+    const long = await generate(m, [new Uint32Array(c.maxSeqLen - 3)], { maxNewTokens: 10 });
+    expect(long[0]!.ids.length).toBe(3);
+    expect(long[0]!.finish).toBe("length");
+    m.dispose();
+  });
+
+  it("rejects bad prompts clearly", async () => {
+    const m = Model.init(c);
+    await expect(generate(m, [new Uint32Array(0)])).rejects.toThrow(/prompt 0 is empty/);
+    await expect(generate(m, [Uint32Array.of(1, 999)])).rejects.toThrow(
+      /prompt 0\[1\] = 999 is not a token id/,
+    );
+    await expect(generate(m, [new Uint32Array(c.maxSeqLen)])).rejects.toThrow(/leaves no room/);
+    m.dispose();
+  });
+});

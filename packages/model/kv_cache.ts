@@ -1,0 +1,54 @@
+/**
+ * Per-layer key/value caches for generation: k and v of shape [B, Hkv, Tmax, Dh] per layer, on the
+ * model's backend. Slot t of sequence b holds the key/value of that sequence's token at position t.
+ * `select` keeps a subset of sequences (used to drop finished ones from the batch) with an embedding
+ * gather over the batch dimension.
+ *
+ * Test: `npx vitest run generate_test.ts`.
+ */
+import { embedding, keep, type Tensor, tensor, tidy, zeros } from "@mempo/kernels";
+import type { Model } from "./params.ts";
+
+export class KvCache {
+  k: Tensor[];
+  v: Tensor[];
+  B: number;
+  readonly Tmax: number;
+
+  constructor(m: Model, B: number, Tmax: number) {
+    const c = m.config;
+    const shape = [B, c.nKvHeads, Tmax, c.dModel / c.nHeads];
+    const opts = { backend: m.backend, dtype: m.dtype };
+    this.k = Array.from({ length: c.nLayers }, () => keep(zeros(shape, opts)));
+    this.v = Array.from({ length: c.nLayers }, () => keep(zeros(shape, opts)));
+    this.B = B;
+    this.Tmax = Tmax;
+  }
+
+  /** Keeps only the sequences `keepIdx` (in that order); the batch shrinks to keepIdx.length. */
+  select(keepIdx: ArrayLike<number>): void {
+    const n = keepIdx.length;
+    const pick = (t: Tensor): Tensor =>
+      tidy(() => {
+        const shape = t.shape;
+        const rest = t.size / this.B;
+        const idx = tensor(Int32Array.from(keepIdx), [n], { backend: t.backend, dtype: "i32" });
+        const flat = t.reshape([this.B, rest]);
+        const out = embedding(idx, flat).reshape([n, shape[1]!, shape[2]!, shape[3]!]);
+        return keep(out);
+      });
+    const swap = (ts: Tensor[]) =>
+      ts.map((t) => {
+        const r = pick(t);
+        t.dispose();
+        return r;
+      });
+    this.k = swap(this.k);
+    this.v = swap(this.v);
+    this.B = n;
+  }
+
+  dispose(): void {
+    for (const t of [...this.k, ...this.v]) t.dispose();
+  }
+}

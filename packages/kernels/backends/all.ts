@@ -19,3 +19,4 @@ export async function tryBackend(name: string, load: () => Promise<unknown>): Pr
 
 // Optional backends, one line each, e.g.:
 // await tryBackend("wasm", () => import("../wasm/mod.ts"));
+await tryBackend("wasm", () => import("../wasm/mod.ts"));

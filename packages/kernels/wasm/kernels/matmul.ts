@@ -4,9 +4,11 @@
  * come first (each unit repacks its slice of B, so fewer, taller units waste less), columns are split
  * only when rows alone cannot keep every thread busy (short M, e.g. decoding).
  *
- * Test: packages/kernels/wasm/matmul_test.ts.
+ * Test: packages/kernels/wasm/matmul_test.ts (engine level) and spec/matmul_test.ts (against ts).
  */
-import type { WasmEngine } from "../engine.ts";
+import type { MatmulArgs } from "../../kernel_types.ts";
+import type { Tensor } from "../../tensor.ts";
+import { getEngine, type WasmEngine } from "../engine.ts";
 
 /** Pointer-level matmul arguments (byte offsets into the engine's memory; f32 data). */
 export interface MatmulPtrs {
@@ -91,4 +93,22 @@ export function launchMatmul(e: WasmEngine, p: MatmulPtrs): void {
   w[18] = Math.ceil(N / colsPer);
   w[19] = nBatchU;
   e.run("matmul", parallel);
+}
+
+/** Byte offset of a wasm tensor's storage. */
+export function ptrOf(t: Tensor): number {
+  const p = t.storage.ptr;
+  if (p === undefined) throw new Error(`wasm kernel: tensor ${t} is not stored in wasm memory.`);
+  return p;
+}
+
+/** The registered "matmul" kernel. */
+export function matmul(args: MatmulArgs): void {
+  launchMatmul(getEngine(), {
+    ...args,
+    a: ptrOf(args.a),
+    b: ptrOf(args.b),
+    out: ptrOf(args.out),
+    bias: args.bias ? ptrOf(args.bias) : 0,
+  });
 }

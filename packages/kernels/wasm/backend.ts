@@ -1,0 +1,62 @@
+/**
+ * The "wasm" backend: tensor storage lives in the engine's shared WebAssembly.Memory; each storage
+ * carries `ptr` (byte offset, for wasm kernels) and `data` (a host view, so the ts reference kernels
+ * run on wasm tensors for every kernel this backend does not accelerate: fallback "ts").
+ * The engine (memory, module, worker threads) is created on the first allocation, not on import.
+ *
+ * Test: the spec suite (packages/kernels/spec/*_test.ts runs every kernel on every backend).
+ */
+import type { Backend, DType, Storage, TypedArray } from "../backends/backend.ts";
+import { getEngine } from "./engine.ts";
+
+interface WasmStorage extends Storage {
+  readonly data: Float32Array | Int32Array;
+  readonly ptr: number;
+}
+
+/** What the wasm backend runs on (for benchmark records and logs). */
+export interface WasmBackendInfo {
+  threads: number;
+  simd: "relaxed" | "baseline";
+  memoryBytes: number;
+  liveBytes: number;
+}
+
+export const wasmBackend: Backend & { info(): WasmBackendInfo } = {
+  name: "wasm",
+  dtypes: ["f32", "i32"],
+  fallback: "ts",
+  alloc(dtype: DType, size: number): WasmStorage {
+    if (dtype !== "f32" && dtype !== "i32") {
+      throw new Error(
+        `wasm backend: cannot store dtype "${dtype}" (it stores f32 and i32). ` +
+          `Fix: use the "ts" backend for f64 tensors.`,
+      );
+    }
+    const e = getEngine();
+    const ptr = e.heap.alloc(size * 4);
+    return { dtype, size, ptr, data: dtype === "f32" ? e.f32(ptr, size) : e.i32(ptr, size) };
+  },
+  free(storage: Storage): void {
+    getEngine().heap.free((storage as WasmStorage).ptr, storage.size * 4);
+  },
+  write(storage: Storage, data: ArrayLike<number>): void {
+    (storage as WasmStorage).data.set(data);
+  },
+  read(storage: Storage): Promise<TypedArray> {
+    return Promise.resolve((storage as WasmStorage).data.slice());
+  },
+  readSync(storage: Storage): TypedArray {
+    return (storage as WasmStorage).data.slice();
+  },
+  info(): WasmBackendInfo {
+    const e = getEngine();
+    const s = e.heap.stats();
+    return {
+      threads: e.threads,
+      simd: e.relaxed ? "relaxed" : "baseline",
+      memoryBytes: s.memoryBytes,
+      liveBytes: s.liveBytes,
+    };
+  },
+};

@@ -1,0 +1,27 @@
+/**
+ * @module wasm backend — registers the "wasm" backend and its kernels on import (backends/all.ts
+ * imports this file). Cheap to import: the engine starts on the first allocation; the one-time build
+ * of build/kernels*.wasm runs here only when the binaries are missing or stale.
+ *
+ * Accelerated kernels are listed in WASM_KERNELS; every other kernel falls back to "ts".
+ */
+import type { KernelMap, KernelName } from "../kernel_types.ts";
+import { registerBackend, registerKernel } from "../registry.ts";
+import { wasmBackend } from "./backend.ts";
+import { ensureKernelsBuilt } from "./engine.ts";
+import { matmul } from "./kernels/matmul.ts";
+
+export { type WasmBackendInfo, wasmBackend } from "./backend.ts";
+
+/** Kernels the wasm backend implements itself. */
+export const WASM_KERNELS: Partial<KernelMap> = { matmul };
+
+await ensureKernelsBuilt();
+registerBackend(wasmBackend);
+for (const [kernelName, fn] of Object.entries(WASM_KERNELS)) {
+  registerKernel({
+    kernelName: kernelName as KernelName,
+    backendName: "wasm",
+    fn: fn as KernelMap[KernelName],
+  });
+}

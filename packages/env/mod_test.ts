@@ -1,8 +1,0 @@
-import { describe, expect, it } from "vitest";
-import { PACKAGE } from "./mod.ts";
-
-describe("@mempo/env", () => {
-  it("exports its name", () => {
-    expect(PACKAGE).toBe("@mempo/env");
-  });
-});

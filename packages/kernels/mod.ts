@@ -33,7 +33,13 @@ export {
   scale,
   scaleBackward,
 } from "./ops/elementwise.ts";
-export { type EmbeddingBackwardOptions, embedding, embeddingBackward } from "./ops/embedding.ts";
+export {
+  type EmbeddingBackwardOptions,
+  embedding,
+  embeddingBackward,
+  gatherRows,
+  gatherRowsBackward,
+} from "./ops/embedding.ts";
 export {
   crossEntropy,
   crossEntropyBackward,

@@ -4,6 +4,8 @@
  *   embedding(ids i32 [...S], table [V, D]) → out [...S, D]        out[s] = table[ids[s]]
  *   embeddingBackward(dOut [...S, D], ids [...S], V, {into?}) → dTable [V, D]   dTable[ids[s]] += dOut[s]
  *
+ *   gatherRows(x [N, D], rows i32 [M]) → [M, D]; gatherRowsBackward(dOut, rows, N) → [N, D]  (same kernels)
+ *
  * Ids outside [0, V) throw (checked by the kernel on host backends).
  * Test: packages/kernels/spec/embedding_test.ts.
  */
@@ -59,4 +61,17 @@ export function embeddingBackward(
   const dTable = into ?? alloc("embeddingBackward", backend, [V, D], dtype);
   run("embeddingBackward", backend, { dOut, ids, dTable, N, D, V, accumulate: into !== undefined });
   return dTable;
+}
+
+/**
+ * Rows of x [N, D] picked by rows i32 [M] → [M, D] (the embedding kernel with x as the table): e.g.
+ * keep only the response positions' hidden states before the LM head.
+ */
+export function gatherRows(x: Tensor, rows: Tensor): Tensor {
+  return embedding(rows, x);
+}
+
+/** Gradient of gatherRows: dOut [M, D] scatter-added into a zero [N, D] (repeated rows add up). */
+export function gatherRowsBackward(dOut: Tensor, rows: Tensor, N: number): Tensor {
+  return embeddingBackward(dOut, rows, N);
 }

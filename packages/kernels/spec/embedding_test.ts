@@ -1,7 +1,7 @@
 // Spec: embedding gather and scatter-add backward on every backend vs ts; finite differences.
 import { describe, expect, it } from "vitest";
 import { randint, tensor } from "../create.ts";
-import { embedding, embeddingBackward } from "../ops/embedding.ts";
+import { embedding, embeddingBackward, gatherRows, gatherRowsBackward } from "../ops/embedding.ts";
 import { backends, crossCheck, gradCheck, rnd, rnd64 } from "./harness.ts";
 
 describe("embedding: hand-computed values", () => {
@@ -50,5 +50,16 @@ describe("embedding backward: float64 finite differences", () => {
       (d) => [embeddingBackward(d, ids, 5)],
     );
     expect(err).toBeLessThan(1e-7);
+  });
+});
+
+describe("gatherRows", () => {
+  it("picks rows and scatters the gradient back", () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+    const rows = tensor([2, 2, 0], [3], { dtype: "i32" });
+    expect(Array.from(gatherRows(x, rows).readSync())).toEqual([5, 6, 5, 6, 1, 2]);
+    expect(Array.from(gatherRowsBackward(tensor([1, 1, 1, 1, 1, 1], [3, 2]), rows, 3).readSync())).toEqual([
+      1, 1, 0, 0, 2, 2,
+    ]);
   });
 });

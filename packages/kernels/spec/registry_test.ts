@@ -85,3 +85,46 @@ describe("registry", () => {
     );
   });
 });
+
+describe("MEMPO_BACKEND", () => {
+  it("is read at first use: a known name selects it, an unknown one lists the registered backends", async () => {
+    const { vi } = await import("vitest");
+    const saved = process.env.MEMPO_BACKEND;
+    try {
+      for (const [env, expectation] of [
+        ["ts", "ts"],
+        ["nope", /^MEMPO_BACKEND: unknown backend "nope"\. Registered backends: ts/],
+      ] as const) {
+        vi.resetModules();
+        process.env.MEMPO_BACKEND = env;
+        const reg = await import("../registry.ts");
+        await import("../backends/ts/mod.ts");
+        if (typeof expectation === "string") expect(reg.getBackend().name).toBe(expectation);
+        else expect(() => reg.getBackend()).toThrow(expectation);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.MEMPO_BACKEND;
+      else process.env.MEMPO_BACKEND = saved;
+      vi.resetModules();
+    }
+  });
+});
+
+describe("host read-back", () => {
+  it("readSync on a backend without host memory throws with the fix", async () => {
+    const { readSync: _omit, ...rest } = tsBackend;
+    registerBackend({
+      ...rest,
+      name: "device",
+      alloc: (dtype, size) => ({ dtype, size }),
+      write: () => {},
+      read: async (s) => hostArray(s.dtype, s.size),
+    });
+    const t = tensor([1, 2], [2], { backend: "device" });
+    expect(() => t.readSync()).toThrow(
+      /^readSync: backend "device" cannot read tensor \[2\] synchronously\. Fix: use await tensor\.read\(\)/,
+    );
+    expect(() => t.data).toThrow(/backend "device" has no host view/);
+    expect(Array.from(await t.read())).toEqual([0, 0]);
+  });
+});

@@ -69,6 +69,24 @@ describe("seeded random", () => {
   });
 });
 
+describe.each(backends())("backend contract on %s", (name) => {
+  it("alloc is zero-initialised, also when reusing freed memory", () => {
+    for (const size of [1, 7, 33, 4096]) {
+      const a = full([size], 3.5, { backend: name });
+      a.dispose();
+      const b = zeros([size], { backend: name });
+      expect(Array.from(b.readSync()).every((v) => v === 0)).toBe(true);
+      b.dispose();
+    }
+  });
+  it("write/read round-trip for f32 and i32", async () => {
+    const f = tensor([1.5, -2, 3e-8], [3], { backend: name });
+    expect(Array.from(await f.read())).toEqual(Array.from(new Float32Array([1.5, -2, 3e-8])));
+    const i = tensor([1, -2, 2147483647], [3], { dtype: "i32", backend: name });
+    expect(Array.from(i.readSync())).toEqual([1, -2, 2147483647]);
+  });
+});
+
 describe("dispose, tidy, memory", () => {
   it("tidy frees temporaries and keeps returned tensors (also inside objects)", () => {
     const before = memory();

@@ -165,6 +165,10 @@ export function matmulBackward(
       "pass dOut shaped like matmul(a, b)",
     );
   }
+  if (d.aBatched && !d.bBatched && !transA && (!into.dA || into.dA.rank === 3)) {
+    // A linear layer: [B, M, K] × weight is one [B·M, K] × weight problem (weight grads in one GEMM).
+    return linearBackward(dOut, a, b, d, opts);
+  }
   for (const [name, t, ref] of [
     ["into.dA", into.dA, a],
     ["into.dB", into.dB, b],
@@ -192,10 +196,7 @@ export function matmulBackward(
   if (opts.computeDB ?? true) {
     dB = into.dB ?? alloc("matmulBackward", backend, b.shape, dtype);
     const acc = into.dB !== undefined;
-    if (!d.bBatched && d.aBatched && !transA && !transB) {
-      // Weight gradient of a linear layer: one [K, B·M]×[B·M, N] GEMM.
-      gemm(backend, dB, a, 0, true, dOut, 0, false, 0, 1, K, N, batch * M, acc);
-    } else if (!transB) gemm(backend, dB, a, sA, !transA, dOut, sC, false, sB, batch, K, N, M, acc);
+    if (!transB) gemm(backend, dB, a, sA, !transA, dOut, sC, false, sB, batch, K, N, M, acc);
     else gemm(backend, dB, dOut, sC, true, a, sA, transA, sB, batch, N, K, M, acc);
   }
   let dBias: Tensor | null = null;
@@ -208,4 +209,32 @@ export function matmulBackward(
     } else dBias = s;
   }
   return { dA, dB, dBias };
+}
+
+/** matmulBackward for a [B, M, K] input times a 2-D weight, run on [B·M, ...] views. */
+function linearBackward(
+  dOut: Tensor,
+  a: Tensor,
+  b: Tensor,
+  d: Dims,
+  opts: MatmulBackwardOptions,
+): MatmulGrads {
+  const R = d.batch * d.M;
+  const views = [a.reshape([R, d.K]), dOut.reshape([R, d.N])] as const;
+  const intoA = opts.into?.dA?.reshape([R, d.K]);
+  try {
+    const g = matmulBackward(views[1], views[0], b, { ...opts, into: { ...opts.into, dA: intoA } });
+    let dA = g.dA;
+    if (dA && intoA) dA = opts.into!.dA!;
+    else if (dA) {
+      const flat = dA;
+      dA = flat.reshape(a.shape);
+      flat.dispose();
+    }
+    return { ...g, dA };
+  } finally {
+    views[0].dispose();
+    views[1].dispose();
+    intoA?.dispose();
+  }
 }

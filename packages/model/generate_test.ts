@@ -1,4 +1,4 @@
-import { memory } from "@mempo/kernels";
+import { listBackends, memory } from "@mempo/kernels";
 import { describe, expect, it } from "vitest";
 import { generate } from "./generate.ts";
 import { forwardLogprobs } from "./logprobs.ts";
@@ -11,11 +11,15 @@ function prompts(vocab: number, lens: number[], seed: number): Uint32Array[] {
   return lens.map((n) => Uint32Array.from({ length: n }, () => Math.floor(r.next() * vocab)));
 }
 
-describe.each(["tiny-gpt2", "tiny-llama"] as PresetName[])("generate (%s)", (name) => {
+const cases = (["tiny-gpt2", "tiny-llama"] as PresetName[]).flatMap((n) =>
+  listBackends().map((b) => [n, b] as const),
+);
+
+describe.each(cases)("generate (%s on %s)", (name, backend) => {
   const c = preset(name, { initStd: 0.3 });
 
   it("with the KV cache equals full recomputation, token for token, with mixed prompt lengths", async () => {
-    const m = Model.init(c, { seed: 1 });
+    const m = Model.init(c, { seed: 1, backend });
     const ps = prompts(c.vocabSize, [5, 1, 9, 3, 7], 2);
     for (const sampling of [
       { temperature: 0 },
@@ -40,7 +44,7 @@ describe.each(["tiny-gpt2", "tiny-llama"] as PresetName[])("generate (%s)", (nam
   });
 
   it("reports log-probs equal to teacher-forced scoring, stop tokens and limits", async () => {
-    const m = Model.init(c, { seed: 4 });
+    const m = Model.init(c, { seed: 4, backend });
     const ps = prompts(c.vocabSize, [4, 2, 6], 9);
     const gen = await generate(m, ps, {
       sampling: { temperature: 0.9 },
@@ -84,7 +88,7 @@ describe.each(["tiny-gpt2", "tiny-llama"] as PresetName[])("generate (%s)", (nam
   });
 
   it("rejects bad prompts clearly", async () => {
-    const m = Model.init(c);
+    const m = Model.init(c, { backend });
     await expect(generate(m, [new Uint32Array(0)])).rejects.toThrow(/prompt 0 is empty/);
     await expect(generate(m, [Uint32Array.of(1, 999)])).rejects.toThrow(
       /prompt 0\[1\] = 999 is not a token id/,

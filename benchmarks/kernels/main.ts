@@ -1,0 +1,186 @@
+/**
+ * Kernel bench: every accelerated kernel of the default fast backend ("wasm") at a few sizes, plus the
+ * reference step (fwd+bwd of a 2-layer pre-LN transformer stack, ref_step.ts), each next to the same
+ * op in PyTorch measured in the same run (peer_torch.py, torch threads = 2). Prints a table and
+ * writes results/kernels.json.
+ *
+ * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--backend=wasm]`
+ * (filters match case ids; install the peer with `bash benchmarks/setup-peers.sh`).
+ * Times are medians of ≥ 5 runs and ≥ 0.3 s after 2 warm-up calls. The CPU may be shared: the load
+ * average before and after is recorded with the results.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { findBackend, setBackend } from "@mempo/kernels";
+import { machineInfo, median } from "../mod.ts";
+import { cases } from "./cases.ts";
+import { makeRefStep, REF, refStepFlops } from "./ref_step.ts";
+
+const args = process.argv.slice(2);
+const filters = args.filter((a) => !a.startsWith("--"));
+const noPeer = args.includes("--no-peer");
+const backendName = args.find((a) => a.startsWith("--backend="))?.slice(10) ?? "wasm";
+const MIN_TIME = 0.3;
+const MIN_RUNS = 5;
+
+/** Peak assumptions (see README "wasm backend"): the brief's measured machine range, low end. */
+const PEAK = {
+  machineGflops: 333,
+  machineBasis: "2 cores × 64 fp32 flop/cycle (AVX-512 FMA) × 2.6 GHz; the machine range is 333–420 GFLOP/s",
+  wasmSimd128Gflops: 333 / 4,
+  wasmBasis: "WebAssembly SIMD is 128-bit: a quarter of the AVX-512 peak",
+};
+
+function timeMs(fn: () => void): number {
+  fn();
+  fn();
+  const ts: number[] = [];
+  const start = performance.now();
+  while (ts.length < MIN_RUNS || performance.now() - start < MIN_TIME * 1e3) {
+    const t = performance.now();
+    fn();
+    ts.push(performance.now() - t);
+    if (ts.length >= 200) break;
+  }
+  return median(ts);
+}
+
+/** Host memory bandwidth reference: read + write GB/s of a 64 MiB TypedArray copy (memcpy). */
+function copyBandwidth(): number {
+  const n = 16 * 2 ** 20;
+  const a = new Float32Array(n).fill(1);
+  const b = new Float32Array(n);
+  const ms = timeMs(() => b.set(a));
+  return (8 * n) / ms / 1e6;
+}
+
+function findPython(): string | null {
+  for (const py of [process.env.MEMPO_PYTHON, "/usr/bin/python3", "python3"]) {
+    if (!py) continue;
+    const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore" });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+interface PeerResult {
+  torch: string;
+  threads: number;
+  blas: unknown;
+  cases: Record<string, number>;
+  ref_step_ms?: number;
+}
+
+function runPeer(list: { id: string; op: string; p: unknown }[], withRef: boolean): PeerResult | string {
+  const py = findPython();
+  if (!py) return "PyTorch not found: run `bash benchmarks/setup-peers.sh` (Debian python3-torch)";
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE; // let OpenBLAS pick its kernel for this CPU (recorded via threadpoolctl)
+  delete env.OPENBLAS_L2_SIZE;
+  const input = JSON.stringify({
+    cases: list,
+    ref: withRef ? REF : null,
+    minTime: MIN_TIME,
+    minRuns: MIN_RUNS,
+  });
+  const r = spawnSync(py, [join(import.meta.dirname, "peer_torch.py"), "2"], {
+    input,
+    env,
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) return `peer_torch.py failed (status ${r.status}): ${r.stderr.slice(-2000)}`;
+  return JSON.parse(r.stdout) as PeerResult;
+}
+
+const fmt = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
+
+const load0 = loadavg();
+setBackend(backendName);
+const backend = findBackend(backendName) as ReturnType<typeof findBackend> & { info?: () => unknown };
+const selected = cases().filter((c) => filters.length === 0 || filters.some((f) => c.id.includes(f)));
+const withRef = filters.length === 0 || filters.some((f) => "reference step".includes(f));
+const bw = copyBandwidth();
+
+const rows: Record<string, unknown>[] = [];
+for (const c of selected) {
+  const fn = c.setup(backendName);
+  const ms = timeMs(fn);
+  rows.push({ id: c.id, op: c.op, p: c.p, ms, flops: c.flops, bytes: c.bytes });
+}
+let refMs: number | undefined;
+if (withRef) refMs = timeMs(makeRefStep(backendName));
+const peer = noPeer ? "skipped (--no-peer)" : runPeer(selected, withRef);
+const load1 = loadavg();
+
+console.log(
+  `\nkernels on "${backendName}" ${JSON.stringify(backend.info?.() ?? {})}; copy bandwidth ${fmt(bw)} GB/s; ` +
+    `load ${fmt(load0[0], 2)} → ${fmt(load1[0], 2)}`,
+);
+if (typeof peer === "string") console.log(`peer: ${peer}`);
+else console.log(`peer: torch ${peer.torch}, ${peer.threads} threads, BLAS ${JSON.stringify(peer.blas)}`);
+const head = ["case", "ms", "GFLOP/s", "GB/s", "% peak", "torch ms", "×torch"];
+const table: string[][] = [];
+for (const r of rows) {
+  const ms = r.ms as number;
+  const gflops = r.flops ? (r.flops as number) / ms / 1e6 : undefined;
+  const gbs = r.bytes ? (r.bytes as number) / ms / 1e6 : undefined;
+  const pct = gflops !== undefined ? (100 * gflops) / PEAK.machineGflops : (100 * gbs!) / bw;
+  const torchMs = typeof peer === "string" ? undefined : peer.cases[r.id as string];
+  Object.assign(r, { gflops, gbs, pctPeak: pct, torchMs, ratio: torchMs ? ms / torchMs : undefined });
+  table.push([
+    r.id as string,
+    fmt(ms, 3),
+    fmt(gflops),
+    fmt(gbs),
+    fmt(pct),
+    fmt(torchMs, 3),
+    fmt(torchMs ? ms / torchMs : undefined, 2),
+  ]);
+}
+const refTorch = typeof peer === "string" ? undefined : peer.ref_step_ms;
+if (refMs !== undefined) {
+  table.push([
+    "reference step (2×pre-LN d256 h4 s128 b8, fwd+bwd)",
+    fmt(refMs, 1),
+    fmt(refStepFlops() / refMs / 1e6),
+    "–",
+    fmt((100 * refStepFlops()) / refMs / 1e6 / PEAK.machineGflops),
+    fmt(refTorch, 1),
+    fmt(refTorch ? refMs / refTorch : undefined, 2),
+  ]);
+}
+const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+const line = (cells: string[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+console.log(line(head));
+for (const t of table) console.log(line(t));
+console.log(
+  "% peak: GFLOP/s vs the machine's AVX-512 peak (333), or GB/s vs the measured copy bandwidth; ×torch < 1 = faster.",
+);
+
+const outDir = join(import.meta.dirname, "..", "results");
+if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  join(outDir, "kernels.json"),
+  `${JSON.stringify(
+    {
+      bench: "kernels",
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      loadAverage: { before: load0, after: load1 },
+      backend: { name: backendName, info: backend.info?.() ?? null },
+      peak: { ...PEAK, copyBandwidthGBs: bw, memoryBasis: "64 MiB Float32Array.set, read + write bytes" },
+      timing: `median of ≥ ${MIN_RUNS} runs and ≥ ${MIN_TIME} s after 2 warm-ups`,
+      peer: typeof peer === "string" ? { error: peer } : { ...peer, cases: undefined },
+      cases: rows,
+      referenceStep:
+        refMs === undefined ? null : { config: REF, ms: refMs, torchMs: refTorch, flops: refStepFlops() },
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`wrote ${join(outDir, "kernels.json")}`);

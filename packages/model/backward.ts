@@ -12,6 +12,7 @@ import {
   concatLast,
   dispose,
   embeddingBackward,
+  gatherRowsBackward,
   geluBackward,
   layernormBackward,
   matmulBackward,
@@ -105,7 +106,7 @@ export function backward(m: Model, saved: ForwardSaved, dLogits: Tensor): void {
       const n = m.names;
       const dnf = linearBackward(m, dLogits, saved.nf.out, n.head);
       const dhsel = normBackward(m, dnf, saved.hsel, saved.nf, n.normF, n.normFBias);
-      let dx = embeddingBackward(dhsel, saved.rowsT, B * T);
+      let dx = gatherRowsBackward(dhsel, saved.rowsT, B * T);
       for (let l = c.nLayers - 1; l >= 0; l--) {
         const next = blockBackward(m, l, saved.blocks[l]!, dx, keyEnd);
         dx.dispose();

@@ -15,6 +15,7 @@ import {
   attention,
   attentionDecode,
   embedding,
+  gatherRows,
   gelu,
   keep,
   kvCacheWrite,
@@ -199,7 +200,7 @@ export function forward(
       else x.dispose();
       x = r.y;
     }
-    const hsel = embedding(rowsT, x);
+    const hsel = gatherRows(x, rowsT);
     const nf = normForward(m, hsel, m.names.normF, m.names.normFBias);
     const logits = matmul(nf.out, m.p(m.names.head), { transB: true });
     if (!save) return { logits, saved: null };

@@ -1,12 +1,12 @@
 /**
  * Per-layer key/value caches for generation: k and v of shape [B, Hkv, Tmax, Dh] per layer, on the
  * model's backend. Slot t of sequence b holds the key/value of that sequence's token at position t.
- * `select` keeps a subset of sequences (used to drop finished ones from the batch) with an embedding
- * gather over the batch dimension.
+ * `select` keeps a subset of sequences (used to drop finished ones from the batch) with a row gather
+ * over the batch dimension.
  *
  * Test: `npx vitest run generate_test.ts`.
  */
-import { embedding, keep, type Tensor, tensor, tidy, zeros } from "@mempo/kernels";
+import { gatherRows, keep, type Tensor, tensor, tidy, zeros } from "@mempo/kernels";
 import type { Model } from "./params.ts";
 
 export class KvCache {
@@ -34,7 +34,7 @@ export class KvCache {
         const rest = t.size / this.B;
         const idx = tensor(Int32Array.from(keepIdx), [n], { backend: t.backend, dtype: "i32" });
         const flat = t.reshape([this.B, rest]);
-        const out = embedding(idx, flat).reshape([n, shape[1]!, shape[2]!, shape[3]!]);
+        const out = gatherRows(flat, idx).reshape([n, shape[1]!, shape[2]!, shape[3]!]);
         return keep(out);
       });
     const swap = (ts: Tensor[]) =>

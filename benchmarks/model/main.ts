@@ -1,0 +1,155 @@
+/**
+ * Model bench: training throughput (forward + backward + AdamW step, tokens/s) and batched greedy
+ * decoding with the KV cache (tokens/s at batch 64) of @mempo/model, next to the same transformer in
+ * eager PyTorch (peer_torch.py, torch threads = 2, OpenBLAS) measured in the same run on the same
+ * shapes. Prints a table and writes results/model.json.
+ *
+ * Run: `npx tsx benchmarks/model/main.ts [--no-peer] [--backend=wasm] [--presets=default,small-gpt2]`
+ * (install the peer with `bash benchmarks/setup-peers.sh`). Simplifications: random weights and ids,
+ * every token trained on (prompt of 1 token), decode = time(N new tokens) − time(1 new token) so the
+ * prefill is excluded on both sides. The CPU may be shared: the load average is recorded.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { listBackends, setBackend } from "@mempo/kernels";
+import { AdamW, countParams, generate, Model, type PresetName, preset, sftStep } from "@mempo/model";
+import { machineInfo, median } from "../mod.ts";
+
+const args = process.argv.slice(2);
+const noPeer = args.includes("--no-peer");
+const backend =
+  args.find((a) => a.startsWith("--backend="))?.slice(10) ??
+  (listBackends().includes("wasm") ? "wasm" : "ts");
+const presets = (args.find((a) => a.startsWith("--presets="))?.slice(10) ?? "default,small-gpt2").split(
+  ",",
+) as PresetName[];
+const TRAIN = { batch: 8, seqLen: 128, steps: 5 };
+const DECODE = { batch: 64, promptLen: 64, newTokens: 32, reps: 3 };
+
+function findPython(): string | null {
+  for (const py of [process.env.MEMPO_PYTHON, "/usr/bin/python3", "python3"]) {
+    if (!py) continue;
+    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status === 0) return py;
+  }
+  return null;
+}
+
+interface Peer {
+  torch: string;
+  threads: number;
+  trainStepS: number;
+  trainTokensPerS: number;
+  decodeS: number;
+  decodeTokensPerS: number;
+}
+
+function runPeer(config: unknown): Peer | string {
+  const py = findPython();
+  if (!py) return "PyTorch not found: run `bash benchmarks/setup-peers.sh` (Debian python3-torch)";
+  const input = JSON.stringify({ config, threads: 2, train: TRAIN, decode: DECODE });
+  const r = spawnSync(py, [join(import.meta.dirname, "peer_torch.py"), input], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) return `peer_torch.py failed (status ${r.status}): ${r.stderr.slice(-2000)}`;
+  return JSON.parse(r.stdout) as Peer;
+}
+
+async function ours(name: PresetName) {
+  const c = preset(name);
+  const m = Model.init(c, { seed: 1, backend });
+  const opt = new AdamW(m);
+  const ids = (n: number, s: number) =>
+    Uint32Array.from({ length: n }, (_, i) => (i * 7919 + s * 104729) % c.vocabSize);
+  const items = Array.from({ length: TRAIN.batch }, (_, b) => ({
+    promptIds: ids(1, b),
+    responseIds: ids(TRAIN.seqLen, b + 1),
+  }));
+  const steps: number[] = [];
+  for (let s = 0; s < TRAIN.steps + 2; s++) {
+    const t0 = performance.now();
+    await sftStep(m, items);
+    opt.step();
+    if (s >= 2) steps.push((performance.now() - t0) / 1e3);
+  }
+  const trainStepS = median(steps);
+  const prompts = Array.from({ length: DECODE.batch }, (_, b) => ids(DECODE.promptLen, b + 7));
+  const timeGen = async (n: number) => {
+    const t0 = performance.now();
+    await generate(m, prompts, { maxNewTokens: n, sampling: { temperature: 0 } });
+    return (performance.now() - t0) / 1e3;
+  };
+  await timeGen(2); // warm-up
+  const dec: number[] = [];
+  for (let r = 0; r < DECODE.reps; r++) dec.push((await timeGen(DECODE.newTokens)) - (await timeGen(1)));
+  const decodeS = median(dec);
+  m.dispose();
+  opt.dispose();
+  return {
+    trainStepS,
+    trainTokensPerS: (TRAIN.batch * TRAIN.seqLen) / trainStepS,
+    decodeS,
+    decodeTokensPerS: (DECODE.batch * (DECODE.newTokens - 1)) / decodeS,
+  };
+}
+
+const fmt = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
+setBackend(backend);
+const load0 = loadavg();
+const results: Record<string, unknown>[] = [];
+for (const name of presets) {
+  const c = preset(name);
+  const mine = await ours(name);
+  const peer = noPeer ? "skipped (--no-peer)" : runPeer(c);
+  results.push({ preset: name, params: countParams(c), config: c, ours: mine, peer });
+}
+const load1 = loadavg();
+
+console.log(
+  `\nmodel bench on "${backend}"; load ${fmt(load0[0], 2)} → ${fmt(load1[0], 2)} (2 cores; shared CPU, noisy)`,
+);
+console.log(
+  `train: batch ${TRAIN.batch} × ${TRAIN.seqLen} tokens, fwd+bwd+AdamW; decode: batch ${DECODE.batch}, prompt ${DECODE.promptLen}, ${DECODE.newTokens} new tokens, greedy, KV cache`,
+);
+const head = ["preset", "params", "metric", "ours", "torch", "ours/torch time"];
+const table: string[][] = [];
+for (const r of results) {
+  const o = r.ours as Awaited<ReturnType<typeof ours>>;
+  const p = typeof r.peer === "string" ? undefined : (r.peer as Peer);
+  if (typeof r.peer === "string") console.log(`peer: ${r.peer}`);
+  table.push([
+    r.preset as string,
+    String(r.params),
+    "train tok/s",
+    fmt(o.trainTokensPerS),
+    fmt(p?.trainTokensPerS),
+    fmt(p ? o.trainStepS / p.trainStepS : undefined, 2),
+  ]);
+  table.push([
+    "",
+    "",
+    "decode tok/s (b64)",
+    fmt(o.decodeTokensPerS),
+    fmt(p?.decodeTokensPerS),
+    fmt(p ? o.decodeS / p.decodeS : undefined, 2),
+  ]);
+  Object.assign(r, {
+    trainTimeRatio: p ? o.trainStepS / p.trainStepS : null,
+    decodeTimeRatio: p ? o.decodeS / p.decodeS : null,
+  });
+}
+const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+const line = (cells: string[]) =>
+  cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+console.log(line(head));
+for (const t of table) console.log(line(t));
+console.log("ours/torch time < 1 = faster than PyTorch. Targets: train ≤ 1.5, decode < 1.");
+
+const outDir = join(import.meta.dirname, "..", "results");
+if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  join(outDir, "model.json"),
+  `${JSON.stringify({ bench: "model", date: new Date().toISOString(), machine: machineInfo(), backend, loadAverage: [load0[0], load1[0]], train: TRAIN, decode: DECODE, results }, null, 2)}\n`,
+);

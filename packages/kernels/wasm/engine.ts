@@ -18,7 +18,7 @@ import { CONTROL_BYTES, Pool } from "./pool.ts";
 import { relaxedSimdSupported, simdSupported } from "./simd_detect.ts";
 
 /** Kernel exports the pool can dispatch, in the order workers index them. */
-export const KERNELS = ["matmul"] as const;
+export const KERNELS = ["matmul", "attention", "attentionBackward"] as const;
 export type KernelExport = (typeof KERNELS)[number];
 
 const CTL = 0;
@@ -28,7 +28,7 @@ const HEAP = 65536;
 const PAGE = 65536;
 
 type Exports = Record<KernelExport, (args: number) => void> & {
-  setScratch(ptr: number): void;
+  setScratch(ptr: number, tid: number): void;
   SCRATCH_BYTES: WebAssembly.Global;
 };
 
@@ -85,7 +85,7 @@ export class WasmEngine {
     const scratchBytes = this.#ex.SCRATCH_BYTES.value as number;
     const threads = Math.max(1, this.config.threads);
     const scratch = Array.from({ length: threads }, () => this.heap.alloc(scratchBytes, false));
-    this.#ex.setScratch(scratch[0]!);
+    this.#ex.setScratch(scratch[0]!, 0);
     this.args = new Int32Array(this.memory.buffer, ARGS, ARGS_WORDS);
     this.argsF32 = new Float32Array(this.memory.buffer, ARGS, ARGS_WORDS);
     if (CTL + CONTROL_BYTES > ARGS) throw new Error("wasm engine: control block overlaps the argument block");
@@ -113,6 +113,22 @@ export class WasmEngine {
     const fn = this.#ex[kernel];
     if (parallel && this.pool) this.pool.run(KERNELS.indexOf(kernel), ARGS, fn);
     else fn(ARGS);
+  }
+
+  readonly #buffers = new Map<string, { ptr: number; bytes: number }>();
+
+  /**
+   * A reusable engine-owned buffer of at least `bytes` bytes, named by `slot` (e.g. per-thread
+   * attention blocks, mask arrays). Contents are not preserved when it grows.
+   */
+  buffer(slot: string, bytes: number): number {
+    const have = this.#buffers.get(slot);
+    if (have && have.bytes >= bytes) return have.ptr;
+    if (have) this.heap.free(have.ptr, have.bytes);
+    const size = Math.max(bytes, have ? have.bytes * 2 : 0);
+    const ptr = this.heap.alloc(size, false);
+    this.#buffers.set(slot, { ptr, bytes: size });
+    return ptr;
   }
 
   /** f32 view of `len` elements at byte `ptr`. */

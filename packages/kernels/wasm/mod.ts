@@ -9,12 +9,13 @@ import type { KernelMap, KernelName } from "../kernel_types.ts";
 import { registerBackend, registerKernel } from "../registry.ts";
 import { wasmBackend } from "./backend.ts";
 import { ensureKernelsBuilt } from "./engine.ts";
+import { attention, attentionBackward } from "./kernels/attention.ts";
 import { matmul } from "./kernels/matmul.ts";
 
 export { type WasmBackendInfo, wasmBackend } from "./backend.ts";
 
 /** Kernels the wasm backend implements itself. */
-export const WASM_KERNELS: Partial<KernelMap> = { matmul };
+export const WASM_KERNELS: Partial<KernelMap> = { matmul, attention, attentionBackward };
 
 await ensureKernelsBuilt();
 registerBackend(wasmBackend);

@@ -52,13 +52,14 @@ export class Pool {
     this.#spin = o.spin;
     this.#names = o.kernels;
     const url = new URL("./worker.mjs", import.meta.url);
-    for (const scratch of o.scratch) {
+    for (const [i, scratch] of o.scratch.entries()) {
       const w = new Worker(url, {
         workerData: {
           module: o.module,
           memory: o.memory,
           ctl: o.ctl,
           scratch,
+          tid: i + 1,
           kernels: o.kernels,
           spin: o.spin,
         },

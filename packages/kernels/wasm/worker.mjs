@@ -4,10 +4,10 @@
 // from an atomic counter until none are left), leave, repeat. The protocol is described in pool.ts.
 import { workerData } from "node:worker_threads";
 
-const { module, memory, ctl, scratch, kernels, spin } = workerData;
+const { module, memory, ctl, scratch, tid, kernels, spin } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const ex = instance.exports;
-ex.setScratch(scratch);
+ex.setScratch(scratch, tid);
 const fns = kernels.map((name) => ex[name]);
 const w = new Int32Array(memory.buffer, ctl, 8);
 const STATE = 0;

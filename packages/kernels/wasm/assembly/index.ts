@@ -2,14 +2,17 @@
 // packages/kernels/build/kernels{,-relaxed}.wasm. Every kernel export takes the byte offset of an
 // argument block whose first word is the atomic work-unit counter (see ../pool.ts); the host side of
 // each kernel (../kernels/*.ts) writes that block.
+import { setAttentionScratch } from "./attention";
 import { MATMUL_SCRATCH, setMatmulScratch } from "./matmul";
 
+export { attention, attentionBackward } from "./attention";
 export { matmul } from "./matmul";
 
 /** Bytes of private scratch each instance (thread) needs. */
 export const SCRATCH_BYTES: i32 = MATMUL_SCRATCH;
 
-/** Hands this instance its private scratch region (SCRATCH_BYTES, 64-byte aligned). */
-export function setScratch(ptr: usize): void {
+/** Hands this instance (thread `tid`, 0 = the calling thread) its private scratch region. */
+export function setScratch(ptr: usize, tid: i32): void {
   setMatmulScratch(ptr);
+  setAttentionScratch(tid);
 }

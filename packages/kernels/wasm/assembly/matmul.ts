@@ -198,6 +198,44 @@ function microTile(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32,
   }
 }
 
+/**
+ * Single-threaded GEMM on strided operands: c = [c] + op(A)·op(B) + bias over M×N, depth K.
+ * op(A)[r][k] = transA ? a[k·lda + r] : a[r·lda + k]; op(B)[k][j] = transB ? b[j·ldb + k] : b[k·ldb + j];
+ * c[r·ldc + j]. loadC adds to the existing c; bias (0 = none) points at bias[0] of these columns.
+ * Used by the matmul units and by the fused kernels (attention) on their blocks.
+ */
+export function gemm(
+  a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, M: i32, N: i32, K: i32, loadC: bool, bias: usize,
+): void {
+  const ldcB = <usize>(ldc * 4);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packBBlock(b, ldb, transB, jc, nc, pc, kc);
+      const ld = loadC || pc > 0;
+      const biasK = pc == 0 ? bias : 0;
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packABlock(a, lda, transA, ic, mc, pc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = packB + <usize>(jr * kc * 4);
+          const biasT: usize = biasK == 0 ? 0 : biasK + <usize>((jc + jr) * 4);
+          const cCol = c + <usize>(jc + jr) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            microTile(
+              packA + <usize>(ir * kc * 4), pb, kc, cCol + <usize>(ic + ir) * ldcB, ldcB,
+              min(MR, mc - ir), nr, ld, biasT,
+            );
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Argument block (i32 words at args): the layout the host writes, see ../kernels/matmul.ts. */
 // 0 unit counter · 1 a · 2 b · 3 out · 4 bias (0: none) · 5 batch · 6 M · 7 N · 8 K · 9 transA
 // 10 transB · 11 strideA · 12 strideB · 13 strideOut · 14 accumulate · 15 rowsPerUnit
@@ -225,50 +263,29 @@ export function matmul(args: usize): void {
   const total = nRowU * nColU * nBatchU;
   const lda = transA ? M : K;
   const ldb = transB ? K : N;
-  const ldc = <usize>(N * 4);
   for (;;) {
     const u = atomic.add<i32>(args, 1);
     if (u >= total) break;
     const per = nRowU * nColU;
     const ub = u / per;
-    const ri = (u % per) / nColU;
-    const ci = u % nColU;
-    const r0 = ri * rowsPer;
-    const r1 = min(M, r0 + rowsPer);
-    const c0 = ci * colsPer;
-    const c1 = min(N, c0 + colsPer);
+    const r0 = ((u % per) / nColU) * rowsPer;
+    const c0 = (u % nColU) * colsPer;
+    const rows = min(M, r0 + rowsPer) - r0;
+    const cols = min(N, c0 + colsPer) - c0;
     const b0 = nBatchU == 1 ? 0 : ub;
     const b1 = nBatchU == 1 ? batch : ub + 1;
+    // Offsets of this unit's rows of op(A), columns of op(B) and tile of out.
+    const aOff = <usize>(transA ? r0 : r0 * lda) * 4;
+    const bOff = <usize>(transB ? c0 * ldb : c0) * 4;
+    const oOff = <usize>(r0 * N + c0) * 4;
+    const biasU: usize = bias == 0 ? 0 : bias + <usize>(c0 * 4);
     for (let bi = b0; bi < b1; bi++) {
-      const aB = a + <usize>(bi * strideA) * 4;
-      const bB = b + <usize>(bi * strideB) * 4;
-      const oB = out + <usize>(bi * strideOut) * 4;
-      const sumPrev = strideOut == 0 && bi > 0;
-      for (let jc = c0; jc < c1; jc += NC) {
-        const nc = min(NC, c1 - jc);
-        for (let pc = 0; pc < K; pc += KC) {
-          const kc = min(KC, K - pc);
-          packBBlock(bB, ldb, transB, jc, nc, pc, kc);
-          const loadC = pc > 0 || accumulate || sumPrev;
-          const biasK = pc == 0 ? bias : 0;
-          for (let ic = r0; ic < r1; ic += MC) {
-            const mc = min(MC, r1 - ic);
-            packABlock(aB, lda, transA, ic, mc, pc, kc);
-            for (let jr = 0; jr < nc; jr += NR) {
-              const nr = min(NR, nc - jr);
-              const pb = packB + <usize>(jr * kc * 4);
-              const biasT: usize = biasK == 0 ? 0 : biasK + <usize>((jc + jr) * 4);
-              const cRow = oB + <usize>(jc + jr) * 4;
-              for (let ir = 0; ir < mc; ir += MR) {
-                microTile(
-                  packA + <usize>(ir * kc * 4), pb, kc, cRow + <usize>(ic + ir) * ldc, ldc,
-                  min(MR, mc - ir), nr, loadC, biasT,
-                );
-              }
-            }
-          }
-        }
-      }
+      gemm(
+        a + <usize>(bi * strideA) * 4 + aOff, lda, transA,
+        b + <usize>(bi * strideB) * 4 + bOff, ldb, transB,
+        out + <usize>(bi * strideOut) * 4 + oOff, N, rows, cols, K,
+        accumulate || (strideOut == 0 && bi > 0), biasU,
+      );
     }
   }
 }

@@ -1,0 +1,232 @@
+// Fused causal (grouped-query) attention, forward and backward, on the packed GEMM (matmul.ts).
+//
+// Forward unit = (sequence b, head h, block of BQ query rows): S = Q_blk·K[keys]ᵀ into a per-thread
+// buffer, a masked softmax per row (vector exp, lse saved), then out_blk = P·V[keys] — the keys are
+// only those some row of the block can see (causal: up to the block's last row).
+// Backward unit = (b, kv head): all query heads of the group and all query blocks, so dK/dV are
+// accumulated by one thread: P is recomputed from lse, dP = dO·Vᵀ, dS = P∘(dP − rowdot(dO, O))·scale,
+// dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO (five GEMMs per block).
+// Layouts: q/out [B,T,H,Dh], k/v [B,T,Hkv,Dh], lse [B,H,T]. Valid keys of query t in sequence b:
+// max(0, keyStart[b]) ≤ j ≤ min(t, keyEnd[b] − 1); a row without keys gives zeros.
+// Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts.
+import { gemm } from "./matmul";
+import { expv } from "./math";
+import { hmax, hsum, madd } from "./simd";
+
+let threadId: i32 = 0;
+
+export function setAttentionScratch(tid: i32): void {
+  threadId = tid;
+}
+
+// Argument block (i32 words): 0 counter · 1 q · 2 k · 3 v · 4 out · 5 lse · 6 B · 7 T · 8 H · 9 Hkv
+// 10 Dh · 11 scale (f32) · 12 keyStart ptr (0: none) · 13 keyEnd ptr (0: none) · 14 BQ (rows per block)
+// 15 per-thread buffer base · 16 per-thread buffer bytes · backward: 17 dOut · 18 dQ · 19 dK · 20 dV
+
+// @ts-ignore: decorator
+@inline function keyLo(args: usize, b: i32): i32 {
+  const p = <usize>load<i32>(args, 48);
+  return p == 0 ? 0 : max(0, load<i32>(p + <usize>(b * 4)));
+}
+
+// @ts-ignore: decorator
+@inline function keyEnd(args: usize, b: i32, T: i32): i32 {
+  const p = <usize>load<i32>(args, 52);
+  return p == 0 ? T : min(T, load<i32>(p + <usize>(b * 4)));
+}
+
+/** Largest scaled score of s[0..n). */
+function rowMax(s: usize, n: i32): f32 {
+  let m = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) m = f32x4.max(m, v128.load(s + <usize>(j * 4)));
+  let r = hmax(m);
+  for (; j < n; j++) r = max(r, load<f32>(s + <usize>(j * 4)));
+  return r;
+}
+
+/** s[j] = exp(scale·s[j] − shift) for j ≤ hi, 0 for hi < j < n; returns Σ. */
+function rowExp(s: usize, n: i32, hi: i32, scale: f32, shift: f32): f32 {
+  const vs = f32x4.splat(scale);
+  const vsh = f32x4.splat(shift);
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= hi + 1; j += 4) {
+    const p = expv(f32x4.sub(f32x4.mul(v128.load(s + <usize>(j * 4)), vs), vsh));
+    v128.store(s + <usize>(j * 4), p);
+    acc = f32x4.add(acc, p);
+  }
+  let sum = hsum(acc);
+  for (; j <= hi; j++) {
+    const p = f32x4.extract_lane(expv(f32x4.splat(load<f32>(s + <usize>(j * 4)) * scale - shift)), 0);
+    store<f32>(s + <usize>(j * 4), p);
+    sum += p;
+  }
+  for (; j < n; j++) store<f32>(s + <usize>(j * 4), 0);
+  return sum;
+}
+
+function rowScale(s: usize, n: i32, a: f32): void {
+  const va = f32x4.splat(a);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(s + <usize>(j * 4), f32x4.mul(v128.load(s + <usize>(j * 4)), va));
+  for (; j < n; j++) store<f32>(s + <usize>(j * 4), load<f32>(s + <usize>(j * 4)) * a);
+}
+
+function zeroRow(p: usize, n: i32): void {
+  memory.fill(p, 0, <usize>(n * 4));
+}
+
+function dot(a: usize, b: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) acc = madd(v128.load(a + <usize>(j * 4)), v128.load(b + <usize>(j * 4)), acc);
+  let r = hsum(acc);
+  for (; j < n; j++) r += load<f32>(a + <usize>(j * 4)) * load<f32>(b + <usize>(j * 4));
+  return r;
+}
+
+export function attention(args: usize): void {
+  const q = <usize>load<i32>(args, 4);
+  const k = <usize>load<i32>(args, 8);
+  const v = <usize>load<i32>(args, 12);
+  const out = <usize>load<i32>(args, 16);
+  const lse = <usize>load<i32>(args, 20);
+  const B = load<i32>(args, 24);
+  const T = load<i32>(args, 28);
+  const H = load<i32>(args, 32);
+  const Hkv = load<i32>(args, 36);
+  const Dh = load<i32>(args, 40);
+  const scale = load<f32>(args, 44);
+  const BQ = load<i32>(args, 56);
+  const S = <usize>load<i32>(args, 60) + <usize>threadId * <usize>load<i32>(args, 64);
+  const nBlocks = (T + BQ - 1) / BQ;
+  const total = B * H * nBlocks;
+  const group = H / Hkv;
+  const ldq = H * Dh;
+  const ldk = Hkv * Dh;
+  for (;;) {
+    const u = atomic.add<i32>(args, 1);
+    if (u >= total) break;
+    const b = u / (H * nBlocks);
+    const h = (u / nBlocks) % H;
+    const i0 = (u % nBlocks) * BQ;
+    const rows = min(T, i0 + BQ) - i0;
+    const kh = h / group;
+    const lo = keyLo(args, b);
+    const kEnd = min(i0 + rows, keyEnd(args, b, T));
+    const nk = kEnd - lo;
+    const qBlk = q + <usize>((b * T + i0) * ldq + h * Dh) * 4;
+    const oBlk = out + <usize>((b * T + i0) * ldq + h * Dh) * 4;
+    const lseBlk = lse + <usize>((b * H + h) * T + i0) * 4;
+    if (nk <= 0) {
+      for (let r = 0; r < rows; r++) {
+        zeroRow(oBlk + <usize>(r * ldq * 4), Dh);
+        store<f32>(lseBlk + <usize>(r * 4), 0);
+      }
+      continue;
+    }
+    const kBlk = k + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
+    const vBlk = v + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
+    gemm(qBlk, ldq, false, kBlk, ldk, true, S, nk, rows, nk, Dh, false, 0);
+    const kLast = keyEnd(args, b, T) - 1;
+    for (let r = 0; r < rows; r++) {
+      const s = S + <usize>(r * nk * 4);
+      const hi = min(i0 + r, kLast) - lo; // last visible column of this row
+      if (hi < 0) {
+        zeroRow(s, nk);
+        store<f32>(lseBlk + <usize>(r * 4), 0);
+        continue;
+      }
+      const m = rowMax(s, hi + 1) * scale;
+      const sum = rowExp(s, nk, hi, scale, m);
+      rowScale(s, hi + 1, 1 / sum);
+      store<f32>(lseBlk + <usize>(r * 4), m + Mathf.log(sum));
+    }
+    gemm(S, nk, false, vBlk, ldk, false, oBlk, ldq, rows, Dh, nk, false, 0);
+  }
+}
+
+export function attentionBackward(args: usize): void {
+  const q = <usize>load<i32>(args, 4);
+  const k = <usize>load<i32>(args, 8);
+  const v = <usize>load<i32>(args, 12);
+  const out = <usize>load<i32>(args, 16);
+  const lse = <usize>load<i32>(args, 20);
+  const B = load<i32>(args, 24);
+  const T = load<i32>(args, 28);
+  const H = load<i32>(args, 32);
+  const Hkv = load<i32>(args, 36);
+  const Dh = load<i32>(args, 40);
+  const scale = load<f32>(args, 44);
+  const BQ = load<i32>(args, 56);
+  const P = <usize>load<i32>(args, 60) + <usize>threadId * <usize>load<i32>(args, 64);
+  const dO = <usize>load<i32>(args, 68);
+  const dQ = <usize>load<i32>(args, 72);
+  const dK = <usize>load<i32>(args, 76);
+  const dV = <usize>load<i32>(args, 80);
+  const nBlocks = (T + BQ - 1) / BQ;
+  const group = H / Hkv;
+  const ldq = H * Dh;
+  const ldk = Hkv * Dh;
+  const dP = P + <usize>(BQ * T * 4);
+  for (;;) {
+    const u = atomic.add<i32>(args, 1);
+    if (u >= B * Hkv) break;
+    const b = u / Hkv;
+    const kh = u % Hkv;
+    for (let j = 0; j < T; j++) {
+      const o = <usize>((b * T + j) * ldk + kh * Dh) * 4;
+      zeroRow(dK + o, Dh);
+      zeroRow(dV + o, Dh);
+    }
+    const lo = keyLo(args, b);
+    const kLast = keyEnd(args, b, T) - 1;
+    const kBlk = k + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
+    const vBlk = v + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
+    const dKBlk = dK + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
+    const dVBlk = dV + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
+    for (let h = kh * group; h < (kh + 1) * group; h++) {
+      for (let i0 = 0; i0 < T; i0 += BQ) {
+        const rows = min(T, i0 + BQ) - i0;
+        const off = <usize>((b * T + i0) * ldq + h * Dh) * 4;
+        const nk = min(i0 + rows, kLast + 1) - lo;
+        if (nk <= 0) {
+          for (let r = 0; r < rows; r++) zeroRow(dQ + off + <usize>(r * ldq * 4), Dh);
+          continue;
+        }
+        const lseBlk = lse + <usize>((b * H + h) * T + i0) * 4;
+        gemm(q + off, ldq, false, kBlk, ldk, true, P, nk, rows, nk, Dh, false, 0);
+        gemm(dO + off, ldq, false, vBlk, ldk, true, dP, nk, rows, nk, Dh, false, 0);
+        for (let r = 0; r < rows; r++) {
+          const p = P + <usize>(r * nk * 4);
+          const dp = dP + <usize>(r * nk * 4);
+          const hi = min(i0 + r, kLast) - lo;
+          if (hi < 0) {
+            zeroRow(p, nk);
+            zeroRow(dp, nk);
+            continue;
+          }
+          rowExp(p, nk, hi, scale, load<f32>(lseBlk + <usize>(r * 4)));
+          const rowOff = off + <usize>(r * ldq * 4);
+          const D = dot(dO + rowOff, out + rowOff, Dh);
+          // dS = P∘(dP − D)·scale, written over dP (zero past hi because P is).
+          const vD = f32x4.splat(D);
+          const vs = f32x4.splat(scale);
+          let j = 0;
+          for (; j + 4 <= nk; j += 4) {
+            const o = <usize>(j * 4);
+            v128.store(dp + o, f32x4.mul(f32x4.mul(v128.load(p + o), f32x4.sub(v128.load(dp + o), vD)), vs));
+          }
+          for (; j < nk; j++) {
+            const o = <usize>(j * 4);
+            store<f32>(dp + o, load<f32>(p + o) * (load<f32>(dp + o) - D) * scale);
+          }
+        }
+        gemm(dP, nk, false, kBlk, ldk, false, dQ + off, ldq, rows, Dh, nk, false, 0);
+        gemm(dP, nk, true, q + off, ldq, false, dKBlk, ldk, nk, Dh, rows, true, 0);
+        gemm(P, nk, true, dO + off, ldq, false, dVBlk, ldk, nk, Dh, rows, true, 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Host side of the fused causal attention (assembly/attention.ts): writes the argument block, copies
+ * the per-sequence key ranges into wasm memory and sizes the per-thread score buffers
+ * (BQ × T floats forward, twice that backward).
+ *
+ * Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts (against ts).
+ */
+import type { AttentionArgs, AttentionBackwardArgs } from "../../kernel_types.ts";
+import { getEngine, type WasmEngine } from "../engine.ts";
+import { ptrOf } from "./matmul.ts";
+
+/** Query rows per block: the S block (BQ × T) stays in L2 for T up to a few thousand. */
+const BQ = 64;
+
+function mask(e: WasmEngine, slot: string, m: Int32Array | null): number {
+  if (!m) return 0;
+  const p = e.buffer(slot, m.length * 4);
+  e.i32(p, m.length).set(m);
+  return p;
+}
+
+function writeCommon(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, perThreadRows: number): number {
+  const w = e.args;
+  w[1] = ptrOf(a.q);
+  w[2] = ptrOf(a.k);
+  w[3] = ptrOf(a.v);
+  w[4] = ptrOf(a.out);
+  w[5] = ptrOf(a.lse);
+  w[6] = a.B;
+  w[7] = a.T;
+  w[8] = a.H;
+  w[9] = a.Hkv;
+  w[10] = a.Dh;
+  e.argsF32[11] = a.scale;
+  w[12] = mask(e, "attention.keyStart", a.keyStart);
+  w[13] = mask(e, "attention.keyEnd", a.keyEnd);
+  const bq = Math.min(BQ, a.T);
+  w[14] = bq;
+  const perThread = Math.ceil((perThreadRows * bq * a.T * 4) / 64) * 64;
+  w[15] = e.buffer("attention.blocks", perThread * e.threads);
+  w[16] = perThread;
+  return a.B * a.H * a.T * a.T * a.Dh;
+}
+
+export function attention(a: AttentionArgs): void {
+  const e = getEngine();
+  if (a.B * a.T * a.H === 0) return;
+  const work = writeCommon(e, a, 1);
+  e.run("attention", work >= e.config.minParallelWork);
+}
+
+export function attentionBackward(a: AttentionBackwardArgs): void {
+  const e = getEngine();
+  if (a.B * a.T * a.H === 0) return;
+  const work = writeCommon(e, a, 2);
+  const w = e.args;
+  w[17] = ptrOf(a.dOut);
+  w[18] = ptrOf(a.dQ);
+  w[19] = ptrOf(a.dK);
+  w[20] = ptrOf(a.dV);
+  e.run("attentionBackward", work >= e.config.minParallelWork);
+}

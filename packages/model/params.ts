@@ -133,11 +133,11 @@ export class Model {
   /** A freshly initialised model (seeded; identical on every backend). */
   static init(config: ModelConfig, opts: ModelOptions = {}): Model {
     const rng = new Rng(opts.seed ?? 0);
-    const arrays = new Map<string, Float64Array>();
+    const arrays = new Map<string, Float32Array>();
     const resid = config.initStd / Math.sqrt(2 * config.nLayers);
     for (const s of paramSpecs(config)) {
       const n = s.shape.reduce((a, d) => a * d, 1);
-      const a = new Float64Array(n);
+      const a = new Float32Array(n);
       if (s.init === "ones") a.fill(1);
       else if (s.init === "normal" || s.init === "residual") {
         const std = s.init === "normal" ? config.initStd : resid;

@@ -72,6 +72,7 @@ describe("score", () => {
       for (let j = 0; j < one.length; j++) expect(batched[i]![j]).toBeCloseTo(one[j]!, 5);
     }
     expect((await score(m, [[1]], [[]]))[0]!.length).toBe(0);
+    expect((await forwardLogprobs(m, [{ promptIds: [1, 2], responseIds: [] }])).logprobs[0]!.length).toBe(0);
     await expect(score(m, [[1]], [])).rejects.toThrow(/1 contexts but 0 targets/);
     m.dispose();
   });

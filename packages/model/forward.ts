@@ -58,9 +58,13 @@ export interface BlockSaved {
   a: Tensor;
 }
 
-/** How a block attends: full causal attention (with per-sequence key ends) or a KV cache. */
+/**
+ * How a block attends: full causal attention over the batch (with per-sequence key ends; when `cache`
+ * is given, the keys/values are also written to it at slots 0…T−1: a generation prefill), or a query
+ * block against the KV cache at per-sequence positions `pos` (decoding).
+ */
 export type AttendMode =
-  | { kind: "full"; keyEnd: Int32Array }
+  | { kind: "full"; keyEnd: Int32Array; cache?: KvCache }
   | { kind: "cache"; cache: KvCache; pos: Int32Array };
 
 /** A batch laid out for the forward: ids [B·T] (row-major), positions of token 0 per sequence. */
@@ -138,6 +142,10 @@ export function blockForward(
     let lse: Tensor | null = null;
     if (mode.kind === "full") {
       ({ out: attOut, lse } = attention(q4, k4, v4, { keyEnd: mode.keyEnd }));
+      if (mode.cache) {
+        kvCacheWrite(mode.cache.k[l]!, k4, 0);
+        kvCacheWrite(mode.cache.v[l]!, v4, 0);
+      }
     } else {
       kvCacheWrite(mode.cache.k[l]!, k4, mode.pos);
       kvCacheWrite(mode.cache.v[l]!, v4, mode.pos);

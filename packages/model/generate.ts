@@ -5,8 +5,9 @@
  * tokens. The generation engine knows only token ids; stopping at `</search>` or `</answer>` is a
  * stop id like any other.
  *
- * Prefill runs each prompt (right-padded) through the cached forward at positions 0…P_b−1; each decode
- * step feeds every unfinished sequence's last token at its own position. Finished sequences leave the
+ * Prefill runs the prompts (right-padded) through full causal attention and writes their keys/values
+ * to the cache at slots 0…P_b−1; each decode step feeds every unfinished sequence's last token at its
+ * own position and attends to the cache. Finished sequences leave the
  * batch (their cache rows are dropped) once they are a quarter of it. `useCache: false` recomputes the
  * whole sequence at every step instead — the reference the cached path is tested against.
  *
@@ -150,7 +151,8 @@ async function cachedLoop(
     }
     let active = Int32Array.from({ length: B }, (_, b) => b); // sequence of each cache row
     const prefill: ForwardBatch = { B, T: Tp, ids, pos: new Int32Array(B), rows };
-    await sampleRows(run(m, prefill, { kind: "cache", cache, pos: prefill.pos }), active, done, take);
+    const promptLens = Int32Array.from(prompts, (p) => p.length);
+    await sampleRows(run(m, prefill, { kind: "full", keyEnd: promptLens, cache }), active, done, take);
     for (;;) {
       const live = active.filter((b) => !done[b]);
       if (live.length === 0) break;

@@ -56,7 +56,13 @@ export async function forwardLogprobs(
   const N = packed.rows.length;
   if (N === 0) {
     // No response tokens at all: nothing to compute or differentiate.
-    return { logprobs: items.map(() => new Float32Array(0)), flat: new Float32Array(0), packed, backward() {}, dispose() {} };
+    return {
+      logprobs: items.map(() => new Float32Array(0)),
+      flat: new Float32Array(0),
+      packed,
+      backward() {},
+      dispose() {},
+    };
   }
   const batch = { B, T, ids: packed.ids, pos: new Int32Array(B), rows: packed.rows };
   const mode = { kind: "full" as const, keyEnd: packed.lens };

@@ -18,7 +18,27 @@ import { CONTROL_BYTES, Pool } from "./pool.ts";
 import { relaxedSimdSupported, simdSupported } from "./simd_detect.ts";
 
 /** Kernel exports the pool can dispatch, in the order workers index them. */
-export const KERNELS = ["matmul", "attention", "attentionBackward"] as const;
+export const KERNELS = [
+  "matmul",
+  "attention",
+  "attentionBackward",
+  "gelu",
+  "geluBackward",
+  "silu",
+  "siluBackward",
+  "swiglu",
+  "swigluBackward",
+  "adamw",
+  "layernorm",
+  "layernormBackward",
+  "rmsnorm",
+  "rmsnormBackward",
+  "softmax",
+  "softmaxBackward",
+  "logSoftmaxGather",
+  "logSoftmaxGatherBackward",
+  "sumParts",
+] as const;
 export type KernelExport = (typeof KERNELS)[number];
 
 const CTL = 0;

@@ -9,13 +9,51 @@ import type { KernelMap, KernelName } from "../kernel_types.ts";
 import { registerBackend, registerKernel } from "../registry.ts";
 import { wasmBackend } from "./backend.ts";
 import { ensureKernelsBuilt } from "./engine.ts";
+import {
+  adamw,
+  gelu,
+  geluBackward,
+  silu,
+  siluBackward,
+  swiglu,
+  swigluBackward,
+} from "./kernels/activation.ts";
 import { attention, attentionBackward } from "./kernels/attention.ts";
 import { matmul } from "./kernels/matmul.ts";
+import {
+  layernorm,
+  layernormBackward,
+  logSoftmaxGather,
+  logSoftmaxGatherBackward,
+  rmsnorm,
+  rmsnormBackward,
+  softmax,
+  softmaxBackward,
+} from "./kernels/rows.ts";
 
 export { type WasmBackendInfo, wasmBackend } from "./backend.ts";
 
 /** Kernels the wasm backend implements itself. */
-export const WASM_KERNELS: Partial<KernelMap> = { matmul, attention, attentionBackward };
+export const WASM_KERNELS: Partial<KernelMap> = {
+  matmul,
+  attention,
+  attentionBackward,
+  layernorm,
+  layernormBackward,
+  rmsnorm,
+  rmsnormBackward,
+  gelu,
+  geluBackward,
+  silu,
+  siluBackward,
+  swiglu,
+  swigluBackward,
+  softmax,
+  softmaxBackward,
+  logSoftmaxGather,
+  logSoftmaxGatherBackward,
+  adamw,
+};
 
 await ensureKernelsBuilt();
 registerBackend(wasmBackend);

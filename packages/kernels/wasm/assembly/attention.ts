@@ -39,7 +39,7 @@ export function setAttentionScratch(tid: i32): void {
 function rowMax(s: usize, n: i32): f32 {
   let m = f32x4.splat(-Infinity);
   let j = 0;
-  for (; j + 4 <= n; j += 4) m = f32x4.max(m, v128.load(s + <usize>(j * 4)));
+  for (; j + 4 <= n; j += 4) m = f32x4.pmax(m, v128.load(s + <usize>(j * 4)));
   let r = hmax(m);
   for (; j < n; j++) r = max(r, load<f32>(s + <usize>(j * 4)));
   return r;

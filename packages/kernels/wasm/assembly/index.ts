@@ -4,9 +4,15 @@
 // each kernel (../kernels/*.ts) writes that block.
 import { setAttentionScratch } from "./attention";
 import { MATMUL_SCRATCH, setMatmulScratch } from "./matmul";
+import { initConsts } from "./math";
 
+export { adamw, gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward } from "./activation";
 export { attention, attentionBackward } from "./attention";
 export { matmul } from "./matmul";
+export {
+  layernorm, layernormBackward, logSoftmaxGather, logSoftmaxGatherBackward, rmsnorm, rmsnormBackward,
+  softmax, softmaxBackward, sumParts,
+} from "./rows";
 
 /** Bytes of private scratch each instance (thread) needs. */
 export const SCRATCH_BYTES: i32 = MATMUL_SCRATCH;
@@ -15,4 +21,5 @@ export const SCRATCH_BYTES: i32 = MATMUL_SCRATCH;
 export function setScratch(ptr: usize, tid: i32): void {
   setMatmulScratch(ptr);
   setAttentionScratch(tid);
+  initConsts();
 }

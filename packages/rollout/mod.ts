@@ -1,6 +1,39 @@
 /**
- * @module @mempo/rollout — step records, the rollout buffer and micro-batch packing.
+ * @module @mempo/rollout — where the model meets the environment: step records, the token-level
+ * rollout runner (G rollouts per task, one batched generate per turn), MemPO's memory-reward inputs,
+ * batch assembly into per-token advantages, the learner step, the rollout buffer and micro-batch
+ * packing. See README.md.
  */
-export { packBatches, type PackOptions } from "./batch.ts";
+export const PACKAGE = "@mempo/rollout";
+
+export { type AssembleOptions, assembleBatch, type BatchMetrics, type TrainBatch } from "./assemble.ts";
+export { type PackOptions, packBatches } from "./batch.ts";
 export { type Group, RolloutBuffer } from "./buffer.ts";
+export { DEFAULT_ROLLOUT_CONFIG, type RolloutConfig, resolveRolloutConfig } from "./config.ts";
+export {
+  accumulatePolicyGradient,
+  type LearnerOptions,
+  type LearnerResult,
+  learnerStep,
+  type Optimizer,
+} from "./learner.ts";
+export {
+  canonicalAnswer,
+  goldTargetIds,
+  type MemoryContexts,
+  memoryContexts,
+  scoreMemories,
+} from "./memory_contexts.ts";
+export { ModelPolicy, type ModelPolicyOptions, modelPolicy } from "./model_policy.ts";
+export type { GenerateRequest, Policy, PolicyGeneration, Sampling } from "./policy.ts";
+export { findMemSpan, type ProtocolIds, protocolIds } from "./protocol_ids.ts";
+export type { FormatFailure, MemoryScore, Rollout, RolloutFinish, RolloutGroup } from "./rollout.ts";
+export { questionPromptIds, type RolloutEnv, runGroups, turnContext, turnSeed } from "./runner.ts";
+export {
+  type Respond,
+  type ScriptedPolicy,
+  type ScriptedPolicyOptions,
+  scriptedPolicy,
+  teacherPolicy,
+} from "./scripted_policy.ts";
 export { type FinishReason, type StepRecord, stepSequence, validateStepRecord } from "./step.ts";

@@ -1,0 +1,129 @@
+/**
+ * The learner step: current log-probs of every step (each turn scored in its own context, DESIGN.md
+ * §6.7), the PPO-clip + k3 loss from @mempo/rl, d loss / d logp back through the model in
+ * micro-batches, gradient clipping and one optimizer step.
+ *
+ * Micro-batching is exact: every aggregation mode of `policyLoss` weights token t by a constant that
+ * depends only on the mask, and token t's loss depends only on its own log-prob, so the gradient of
+ * a micro-batch's tokens can be computed from the full batch's arrays before the other micro-batches'
+ * log-probs are known. Each micro-batch runs one forward (activations kept), one `policyLoss` over the
+ * full arrays (O(T), cheap) and one backward; gradients accumulate in the model until the step.
+ *
+ * Test: `npx vitest run learner_test.ts` (finite differences; the loss falls on a fixed batch).
+ */
+import { forwardLogprobs, type Model } from "@mempo/model";
+import { type PolicyLossMetrics, policyLoss, type RlConfig, resolveRlConfig } from "@mempo/rl";
+import type { TrainBatch } from "./assemble.ts";
+import { packBatches } from "./batch.ts";
+import type { Policy } from "./policy.ts";
+
+export interface LearnerOptions {
+  /** Reference policy for the KL term (needed when klCoef > 0): its `score` gives log π_ref. */
+  refPolicy?: Pick<Policy, "score">;
+  /** Padded tokens (rows × longest row) per forward/backward micro-batch. Default 8192. */
+  microBatchTokens?: number;
+  /** Softmax temperature of the log-probs: the rollouts' sampling temperature (0 = greedy → 1). Default 1. */
+  temperature?: number;
+}
+
+export interface LearnerResult {
+  loss: number;
+  metrics: PolicyLossMetrics;
+  /** [T] current log-probs of the batch's response tokens. */
+  logp: Float64Array;
+  /** Forward/backward micro-batches run. */
+  microBatches: number;
+}
+
+/** The optimizer surface learnerStep needs (@mempo/model's AdamW). */
+export interface Optimizer {
+  step(): { lr: number; gradNorm: number };
+}
+
+/** log π_ref of the batch's response tokens, flat [T]; cached on the batch for further epochs. */
+async function refLogprobs(batch: TrainBatch, ref: Pick<Policy, "score">): Promise<Float64Array> {
+  const cache = batch as TrainBatch & { refLogp?: Float64Array };
+  if (cache.refLogp) return cache.refLogp;
+  const lp = await ref.score(
+    batch.steps.map((s) => s.promptIds),
+    batch.steps.map((s) => s.responseIds),
+  );
+  const out = new Float64Array(batch.oldLogp.length);
+  batch.steps.forEach((s, j) => {
+    const a = lp[j];
+    if (a === undefined || a.length !== s.responseIds.length)
+      throw new Error(`learnerStep: refPolicy.score gave a wrong-sized result for step ${j}`);
+    out.set(a, batch.stepOffsets[j]!);
+  });
+  cache.refLogp = out;
+  return out;
+}
+
+/**
+ * Computes the loss and accumulates its gradient into `model.grads()` without stepping (for
+ * gradient accumulation over several batches, and for gradient checks).
+ */
+export async function accumulatePolicyGradient(
+  model: Model,
+  batch: TrainBatch,
+  rlConfig: Partial<RlConfig> = {},
+  opts: LearnerOptions = {},
+): Promise<LearnerResult> {
+  const cfg = resolveRlConfig(rlConfig);
+  let refLogp: Float64Array | undefined;
+  if (cfg.klCoef > 0) {
+    if (!opts.refPolicy) {
+      throw new Error(
+        `learnerStep: klCoef is ${cfg.klCoef} but no refPolicy was given; pass the reference model's policy or set klCoef 0`,
+      );
+    }
+    refLogp = await refLogprobs(batch, opts.refPolicy);
+  }
+  const temperature = opts.temperature && opts.temperature > 0 ? opts.temperature : 1;
+  // placeholders: a token's gradient depends only on its own log-prob (see the header)
+  const logp = Float64Array.from(batch.oldLogp);
+  const input = {
+    logp,
+    oldLogp: batch.oldLogp,
+    refLogp,
+    advantages: batch.advantages,
+    mask: batch.mask,
+    seqOffsets: batch.seqOffsets,
+  };
+  const micro = packBatches(batch.steps, { maxTokens: opts.microBatchTokens ?? 8192 });
+  for (const idx of micro) {
+    const steps = idx.map((j) => batch.steps[j]!);
+    const pass = await forwardLogprobs(model, steps, { temperature });
+    idx.forEach((j, k) => {
+      logp.set(pass.logprobs[k]!, batch.stepOffsets[j]!);
+    });
+    const { grad } = policyLoss(input, cfg);
+    pass.backward(idx.map((j) => grad.subarray(batch.stepOffsets[j]!, batch.stepOffsets[j + 1]!)));
+  }
+  const out = policyLoss(
+    {
+      ...input,
+      zeroStdGroupFraction: batch.metrics.zeroStdGroupFraction,
+      meanAbsMemoryAdvantage: batch.metrics.meanAbsMemoryAdvantage,
+    },
+    cfg,
+  );
+  return { loss: out.loss, metrics: out.metrics, logp, microBatches: micro.length };
+}
+
+/**
+ * One update: `accumulatePolicyGradient`, then `optimizer.step()` (AdamW clips the global gradient
+ * norm, updates and zeroes the gradients). Call it several times on one batch for PPO epochs: the
+ * ratios stay relative to the rollout log-probs.
+ */
+export async function learnerStep(
+  model: Model,
+  optimizer: Optimizer,
+  batch: TrainBatch,
+  rlConfig: Partial<RlConfig> = {},
+  opts: LearnerOptions = {},
+): Promise<LearnerResult & { lr: number; gradNorm: number }> {
+  const res = await accumulatePolicyGradient(model, batch, rlConfig, opts);
+  const { lr, gradNorm } = optimizer.step();
+  return { ...res, lr, gradNorm };
+}

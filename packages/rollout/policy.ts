@@ -1,0 +1,52 @@
+/**
+ * Policy: what the rollout runner drives. Two batched calls and a version number, so the same runner
+ * works with the real model (`modelPolicy`, model_policy.ts) and with scripted policies in tests
+ * (scripted_policy.ts). Everything is token ids: prompts in, response ids and their log-probs out.
+ */
+
+/** Sampling knobs, as @mempo/model's `SamplingConfig` (every field optional). */
+export interface Sampling {
+  /** Softmax temperature; 0 = greedy. Default 1. */
+  temperature?: number;
+  /** Keep only the k most likely tokens; 0 = off. */
+  topK?: number;
+  /** Nucleus sampling; 1 = off. */
+  topP?: number;
+}
+
+export interface GenerateRequest {
+  /** Most tokens to generate per prompt. */
+  maxNewTokens: number;
+  /** Token ids that end a response (kept as its last token). */
+  stopIds: readonly number[];
+  sampling: Sampling;
+  /** Seed of the sampling PRNG for this call. */
+  seed: number;
+}
+
+/** One generated response. */
+export interface PolicyGeneration {
+  /** Generated ids, the stop id included when finish = "stop". [R] */
+  ids: Uint32Array;
+  /** log π of each generated token under the sampling policy. [R] */
+  logprobs: Float32Array;
+  /** "stop": a stop id ended it; "length": the token budget did. */
+  finish: "stop" | "length";
+}
+
+export interface Policy {
+  /** One response per prompt, in order (one batched call for every active rollout of a turn). */
+  generate(prompts: readonly Uint32Array[], req: GenerateRequest): Promise<PolicyGeneration[]>;
+  /**
+   * Teacher-forced log-probs: out[i][j] = log π(targets[i][j] | contexts[i], targets[i][<j]),
+   * no sampling, no gradient. [targets[i].length] per item.
+   */
+  score(contexts: readonly Uint32Array[], targets: readonly Uint32Array[]): Promise<Float32Array[]>;
+  /** Version of the weights (stored in every StepRecord for staleness bounds). */
+  readonly version: number;
+  /**
+   * Longest prompt the policy accepts (e.g. the model's maxSeqLen − 1); a rollout whose next prompt
+   * is longer ends with finish "context-overflow" instead of failing the batch. Default unbounded.
+   */
+  readonly maxPromptTokens?: number;
+}

@@ -38,6 +38,9 @@ export const KERNELS = [
   "logSoftmaxGather",
   "logSoftmaxGatherBackward",
   "sumParts",
+  "binary",
+  "sumLeading",
+  "copyColumns",
 ] as const;
 export type KernelExport = (typeof KERNELS)[number];
 

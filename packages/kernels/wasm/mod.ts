@@ -19,6 +19,7 @@ import {
   swigluBackward,
 } from "./kernels/activation.ts";
 import { attention, attentionBackward } from "./kernels/attention.ts";
+import { add, axpy, copyColumns, mul, scale, sum } from "./kernels/elementwise.ts";
 import { matmul } from "./kernels/matmul.ts";
 import {
   layernorm,
@@ -53,6 +54,12 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   logSoftmaxGather,
   logSoftmaxGatherBackward,
   adamw,
+  add,
+  mul,
+  scale,
+  axpy,
+  sum,
+  copyColumns,
 };
 
 await ensureKernelsBuilt();

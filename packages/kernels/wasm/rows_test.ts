@@ -9,8 +9,11 @@ import "../backends/all.ts";
 import { randint, randn } from "../create.ts";
 import { gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward } from "../ops/activation.ts";
 import { attention, attentionBackward } from "../ops/attention.ts";
+import { add, axpyInto, mul, scale } from "../ops/elementwise.ts";
 import { logSoftmaxGather, logSoftmaxGatherBackward } from "../ops/logprob.ts";
 import { layernorm, layernormBackward, rmsnorm, rmsnormBackward } from "../ops/norm.ts";
+import { sum, sumLeading } from "../ops/reduce.ts";
+import { concatLast, splitLast } from "../ops/shape.ts";
 import { adamw } from "../ops/optim.ts";
 import { softmax, softmaxBackward } from "../ops/softmax.ts";
 import { listBackends } from "../registry.ts";
@@ -94,6 +97,28 @@ describe.runIf(listBackends().includes("wasm"))("wasm kernels on 2 threads vs ts
       const [m, v] = [r([50001], 3, b, 0), r([50001], 4, b, 0)];
       for (let step = 1; step <= 3; step++) adamw(p, g, m, v, { lr: 1e-2, step, weightDecay: 0.1 });
       return [p, m, v];
+    });
+  });
+
+  it("add / mul with a broadcast suffix, scale, axpy (5715×7), sums over leading rows", () => {
+    same((b) => {
+      const [a, c, d] = [r([5715, 7], 1, b), r([7], 2, b), r([5715, 7], 3, b)];
+      const y = r([5715, 7], 4, b);
+      axpyInto(y, a, 0.5);
+      const x = r([300, 67], 5, b);
+      const parts = splitLast(r([999, 77], 7, b), [13, 60, 4]);
+      return [
+        add(a, c),
+        mul(a, c),
+        add(a, d),
+        scale(a, -3),
+        y,
+        sumLeading(x),
+        sumLeading(r([2000, 64], 6, b)),
+        sum(x, -1),
+        ...parts,
+        concatLast(parts),
+      ];
     });
   });
 });

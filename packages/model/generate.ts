@@ -83,8 +83,9 @@ export async function generate(
     finish: "length" as "stop" | "length",
   }));
   const done = new Uint8Array(B);
+  const scratch = new Float64Array(c.vocabSize);
   const take = (b: number, row: Float32Array) => {
-    const { id, logprob } = sampleToken(row, sampling, rng);
+    const { id, logprob } = sampleToken(row, sampling, rng, scratch);
     const o = out[b]!;
     o.ids.push(id);
     o.logprobs.push(logprob);

@@ -37,13 +37,14 @@ export function resolveSampling(s: Partial<SamplingConfig> = {}): SamplingConfig
 }
 
 /**
- * Draws one token id from `logits` (length V).
+ * Draws one token id from `logits` (length V). `scratch` (≥ V entries) avoids an allocation per call.
  * @returns the id and its log-prob under softmax(logits / T) (T = 1 when greedy).
  */
 export function sampleToken(
   logits: Float32Array,
   cfg: SamplingConfig,
   rng: Rng,
+  scratch?: Float64Array,
 ): { id: number; logprob: number } {
   const V = logits.length;
   const T = cfg.temperature === 0 ? 1 : cfg.temperature;
@@ -57,7 +58,7 @@ export function sampleToken(
   }
   if (!Number.isFinite(m)) throw new Error(`sampleToken: logits row has no finite maximum (max = ${m})`);
   const invT = 1 / T;
-  const p = new Float64Array(V);
+  const p = scratch && scratch.length >= V ? scratch.subarray(0, V) : new Float64Array(V);
   let sum = 0;
   for (let i = 0; i < V; i++) {
     const e = Math.exp((logits[i]! - m) * invT);

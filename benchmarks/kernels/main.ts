@@ -73,12 +73,17 @@ interface PeerResult {
   ref_step_ms?: number;
 }
 
-function runPeer(list: { id: string; op: string; p: unknown }[], withRef: boolean): PeerResult | string {
+function runPeer(
+  list: { id: string; op: string; p: unknown }[],
+  withRef: boolean,
+  extraEnv: Record<string, string> = {},
+): PeerResult | string {
   const py = findPython();
   if (!py) return "PyTorch not found: run `bash benchmarks/setup-peers.sh` (Debian python3-torch)";
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE; // let OpenBLAS pick its kernel for this CPU (recorded via threadpoolctl)
   delete env.OPENBLAS_L2_SIZE;
+  Object.assign(env, extraEnv);
   const input = JSON.stringify({
     cases: list,
     ref: withRef ? REF : null,
@@ -113,12 +118,27 @@ for (const c of selected) {
 let refMs: number | undefined;
 if (withRef) refMs = timeMs(makeRefStep(backendName));
 const peer = noPeer ? "skipped (--no-peer)" : runPeer(selected, withRef);
+// torch's OpenMP pool (2 threads) and OpenBLAS's pthread pool (2 more) oversubscribe 2 cores in the
+// reference step; measure it also with single-threaded BLAS and compare against the faster of the two.
+const peerBlas1 = noPeer || !withRef ? null : runPeer([], true, { OPENBLAS_NUM_THREADS: "1" });
 const load1 = loadavg();
+const refTorchBlas2 = typeof peer === "string" ? undefined : peer.ref_step_ms;
+const refTorchBlas1 = peerBlas1 && typeof peerBlas1 !== "string" ? peerBlas1.ref_step_ms : undefined;
+const refTorch =
+  refTorchBlas2 === undefined
+    ? refTorchBlas1
+    : Math.min(refTorchBlas2, refTorchBlas1 ?? Number.POSITIVE_INFINITY);
 
 console.log(
   `\nkernels on "${backendName}" ${JSON.stringify(backend.info?.() ?? {})}; copy bandwidth ${fmt(bw)} GB/s; ` +
     `load ${fmt(load0[0], 2)} → ${fmt(load1[0], 2)}`,
 );
+if (refMs !== undefined && typeof peer !== "string") {
+  console.log(
+    `reference step torch: ${fmt(refTorchBlas2)} ms (OpenBLAS 2 threads), ${fmt(refTorchBlas1)} ms (OpenBLAS 1 thread); ` +
+      `ratio uses the faster`,
+  );
+}
 if (typeof peer === "string") console.log(`peer: ${peer}`);
 else console.log(`peer: torch ${peer.torch}, ${peer.threads} threads, BLAS ${JSON.stringify(peer.blas)}`);
 const head = ["case", "ms", "GFLOP/s", "GB/s", "% peak", "torch ms", "×torch"];
@@ -140,7 +160,6 @@ for (const r of rows) {
     fmt(torchMs ? ms / torchMs : undefined, 2),
   ]);
 }
-const refTorch = typeof peer === "string" ? undefined : peer.ref_step_ms;
 if (refMs !== undefined) {
   table.push([
     "reference step (2×pre-LN d256 h4 s128 b8, fwd+bwd)",

@@ -94,8 +94,10 @@ export async function accumulatePolicyGradient(
   for (const idx of micro) {
     const steps = idx.map((j) => batch.steps[j]!);
     const pass = await forwardLogprobs(model, steps, { temperature });
+    const off = pass.packed.offsets; // pass.flat is in the model's precision (float64 for an f64 model)
     idx.forEach((j, k) => {
-      logp.set(pass.logprobs[k]!, batch.stepOffsets[j]!);
+      const at = batch.stepOffsets[j]!;
+      for (let t = off[k]!; t < off[k + 1]!; t++) logp[at + t - off[k]!] = Number(pass.flat[t]);
     });
     const { grad } = policyLoss(input, cfg);
     pass.backward(idx.map((j) => grad.subarray(batch.stepOffsets[j]!, batch.stepOffsets[j + 1]!)));

@@ -4,7 +4,8 @@
  * op in PyTorch measured in the same run (peer_torch.py, torch threads = 2). Prints a table and
  * writes results/kernels.json.
  *
- * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--backend=wasm]`
+ * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--profile] [--backend=wasm]`
+ * (--profile adds a per-kernel breakdown of the reference step)
  * (filters match case ids; install the peer with `bash benchmarks/setup-peers.sh`).
  * Times are medians of ≥ 5 runs and ≥ 0.3 s after 2 warm-up calls. The CPU may be shared: the load
  * average before and after is recorded with the results.
@@ -16,11 +17,13 @@ import { join } from "node:path";
 import { findBackend, setBackend } from "@mempo/kernels";
 import { machineInfo, median } from "../mod.ts";
 import { cases } from "./cases.ts";
+import { type ProfileRow, profileStep } from "./profile.ts";
 import { makeRefStep, REF, refStepFlops } from "./ref_step.ts";
 
 const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith("--"));
 const noPeer = args.includes("--no-peer");
+const profile = args.includes("--profile");
 const backendName = args.find((a) => a.startsWith("--backend="))?.slice(10) ?? "wasm";
 const MIN_TIME = 0.3;
 const MIN_RUNS = 5;
@@ -116,7 +119,12 @@ for (const c of selected) {
   rows.push({ id: c.id, op: c.op, p: c.p, ms, flops: c.flops, bytes: c.bytes });
 }
 let refMs: number | undefined;
-if (withRef) refMs = timeMs(makeRefStep(backendName));
+let breakdown: { rows: ProfileRow[]; totalMs: number } | null = null;
+if (withRef) {
+  const step = makeRefStep(backendName);
+  refMs = timeMs(step);
+  if (profile) breakdown = profileStep(backendName, step);
+}
 const peer = noPeer ? "skipped (--no-peer)" : runPeer(selected, withRef);
 // torch's OpenMP pool (2 threads) and OpenBLAS's pthread pool (2 more) oversubscribe 2 cores in the
 // reference step; measure it also with single-threaded BLAS and compare against the faster of the two.
@@ -180,6 +188,17 @@ console.log(
   "% peak: GFLOP/s vs the machine's AVX-512 peak (333), or GB/s vs the measured copy bandwidth; ×torch < 1 = faster.",
 );
 
+if (breakdown) {
+  const inKernels = breakdown.rows.reduce((s, r) => s + r.msPerStep, 0);
+  console.log(`\nreference step by kernel (${fmt(breakdown.totalMs)} ms/step while profiled):`);
+  for (const r of breakdown.rows) {
+    console.log(`  ${r.kernel.padEnd(26)} ${fmt(r.msPerStep, 2).padStart(8)} ms  ${r.callsPerStep} calls`);
+  }
+  console.log(
+    `  ${"other (ops, alloc, tidy)".padEnd(26)} ${fmt(breakdown.totalMs - inKernels, 2).padStart(8)} ms`,
+  );
+}
+
 const outDir = join(import.meta.dirname, "..", "results");
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
 writeFileSync(
@@ -195,6 +214,7 @@ writeFileSync(
       timing: `median of ≥ ${MIN_RUNS} runs and ≥ ${MIN_TIME} s after 2 warm-ups`,
       peer: typeof peer === "string" ? { error: peer } : { ...peer, cases: undefined },
       cases: rows,
+      referenceStepProfile: breakdown,
       referenceStep:
         refMs === undefined ? null : { config: REF, ms: refMs, torchMs: refTorch, flops: refStepFlops() },
     },

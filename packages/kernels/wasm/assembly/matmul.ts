@@ -2,7 +2,9 @@
 //
 // Goto/BLIS scheme: for each NC-wide column block and KC-deep slice, op(B) is packed into NR-wide
 // k-major panels (KC×NR, 8 KiB: stays in L1), then for each MC-high row block op(A) is packed into
-// MR-high k-major panels (L2); the MR×NR micro-kernel keeps the whole output tile in 8 registers.
+// MR-high k-major panels (L2); the MR×NR micro-kernel keeps the whole output tile in registers
+// (6×8 = 12 accumulators in the relaxed-SIMD/FMA build, 4×8 = 8 in the baseline build, where each
+// multiply-add needs a temporary and x64 V8 has 15 allocatable vector registers).
 // Packing is where transA/transB are absorbed (4×4 in-register transposes), so every transpose
 // combination runs the same inner loop. Packing also removes the 4 KiB-stride cache aliasing that
 // row-major 1024-wide operands suffer from.
@@ -12,10 +14,11 @@
 // Test: packages/kernels/wasm/matmul_test.ts.
 import { madd } from "./simd";
 
-const MR: i32 = 4;
+/** Micro-tile rows: 6×8 (12 accumulators) with FMA; 4×8 without (mul + add needs a temporary). */
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = MR * 24;
 const NC: i32 = 512;
 
 /** Scratch bytes each instance needs (packed A block, packed B block, one edge tile). */
@@ -56,9 +59,15 @@ function packABlock(a: usize, ld: i32, trans: bool, r0: i32, mc: i32, k0: i32, k
     const rows = min(MR, mc - i0);
     if (trans) {
       let src = a + <usize>((k0 * ld + r0 + i0) * 4);
-      if (rows == MR) {
+      if (rows == MR && MR == 4) {
         for (let k = 0; k < kc; k++) {
           v128.store(dst + <usize>(k * 16), v128.load(src));
+          src += <usize>(ld * 4);
+        }
+      } else if (rows == MR && MR == 6) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(dst + <usize>(k * 24), v128.load(src));
+          v128.store64_lane(dst + <usize>(k * 24 + 16), v128.load64_zero(src + 16), 0);
           src += <usize>(ld * 4);
         }
       } else {
@@ -73,10 +82,25 @@ function packABlock(a: usize, ld: i32, trans: bool, r0: i32, mc: i32, k0: i32, k
       const src = a + <usize>(((r0 + i0) * ld + k0) * 4);
       const ldb = <usize>(ld * 4);
       let k = 0;
-      if (rows == MR) {
+      if (rows == MR && MR == 4) {
         for (; k + 4 <= kc; k += 4) {
           const s = src + <usize>(k * 4);
           transpose4(dst + <usize>(k * 16), 16, v128.load(s), v128.load(s + ldb), v128.load(s + 2 * ldb), v128.load(s + 3 * ldb));
+        }
+      } else if (rows == MR && MR == 6) {
+        // Rows 0-3 by a 4×4 transpose (16 bytes per k), rows 4-5 as pairs (8 bytes per k); 24 bytes per k.
+        for (; k + 4 <= kc; k += 4) {
+          const s = src + <usize>(k * 4);
+          const d = dst + <usize>(k * 24);
+          transpose4(d, 24, v128.load(s), v128.load(s + ldb), v128.load(s + 2 * ldb), v128.load(s + 3 * ldb));
+          const r4 = v128.load(s + 4 * ldb);
+          const r5 = v128.load(s + 5 * ldb);
+          const lo = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5);
+          const hi = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+          v128.store64_lane(d + 16, lo, 0);
+          v128.store64_lane(d + 40, lo, 1);
+          v128.store64_lane(d + 64, hi, 0);
+          v128.store64_lane(d + 88, hi, 1);
         }
       }
       for (; k < kc; k++) {
@@ -175,7 +199,7 @@ function microTile(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32,
     pa += 16;
     pb += 32;
   }
-  if (mr == MR && nr == NR) {
+  if (mr == 4 && nr == NR) {
     finishRow(c, c00, c01, loadC, bias);
     finishRow(c + ldc, c10, c11, loadC, bias);
     finishRow(c + 2 * ldc, c20, c21, loadC, bias);
@@ -187,6 +211,62 @@ function microTile(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32,
   v128.store(t, c10, 32); v128.store(t, c11, 48);
   v128.store(t, c20, 64); v128.store(t, c21, 80);
   v128.store(t, c30, 96); v128.store(t, c31, 112);
+  finishEdge(t, c, ldc, mr, nr, loadC, bias);
+}
+
+/** The 6×8 tile (relaxed-SIMD build): 12 accumulators, same contract as microTile. */
+function microTile6(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, loadC: bool, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    a = v128.load32_splat(pa, 16);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41);
+    a = v128.load32_splat(pa, 20);
+    c50 = madd(a, b0, c50);
+    c51 = madd(a, b1, c51);
+    pa += 24;
+    pb += 32;
+  }
+  if (mr == 6 && nr == NR) {
+    finishRow(c, c00, c01, loadC, bias);
+    finishRow(c + ldc, c10, c11, loadC, bias);
+    finishRow(c + 2 * ldc, c20, c21, loadC, bias);
+    finishRow(c + 3 * ldc, c30, c31, loadC, bias);
+    finishRow(c + 4 * ldc, c40, c41, loadC, bias);
+    finishRow(c + 5 * ldc, c50, c51, loadC, bias);
+    return;
+  }
+  const t = tileBuf;
+  v128.store(t, c00); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  v128.store(t, c40, 128); v128.store(t, c41, 144);
+  v128.store(t, c50, 160); v128.store(t, c51, 176);
+  finishEdge(t, c, ldc, mr, nr, loadC, bias);
+}
+
+/** Adds the scratch tile t (MR×NR) into the existing part (mr×nr) of the output tile. */
+function finishEdge(t: usize, c: usize, ldc: usize, mr: i32, nr: i32, loadC: bool, bias: usize): void {
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) {
       const p = c + <usize>r * ldc + <usize>(j * 4);
@@ -225,10 +305,10 @@ export function gemm(
           const biasT: usize = biasK == 0 ? 0 : biasK + <usize>((jc + jr) * 4);
           const cCol = c + <usize>(jc + jr) * 4;
           for (let ir = 0; ir < mc; ir += MR) {
-            microTile(
-              packA + <usize>(ir * kc * 4), pb, kc, cCol + <usize>(ic + ir) * ldcB, ldcB,
-              min(MR, mc - ir), nr, ld, biasT,
-            );
+            const pa = packA + <usize>(ir * kc * 4);
+            const cT = cCol + <usize>(ic + ir) * ldcB;
+            if (MR == 6) microTile6(pa, pb, kc, cT, ldcB, min(MR, mc - ir), nr, ld, biasT);
+            else microTile(pa, pb, kc, cT, ldcB, min(MR, mc - ir), nr, ld, biasT);
           }
         }
       }

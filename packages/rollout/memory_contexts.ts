@@ -14,6 +14,11 @@
  * The question prompt includes the instruction and the turn budget line, as in every turn's prompt.
  * The t = 0 baseline is the same for every rollout of a group and is scored once.
  *
+ * Fitting the policy's `maxTokens` (context + target): the full history can outgrow the model's
+ * context even when every turn's prompt fit (mem retention keeps prompts short). Then the baseline
+ * drops its oldest whole blocks until it fits (the longest history the model can read), and any
+ * context still too long keeps only its last tokens. Such items are flagged `truncated` and counted.
+ *
  * Test: `npx vitest run memory_contexts_test.ts`.
  */
 import { concatIds, type Task, type TokenCodec } from "@mempo/env";
@@ -49,42 +54,68 @@ export interface MemoryContexts {
   memContext: Uint32Array;
   /** (b) question prompt ++ full history before the step ++ `<answer>`. */
   baseContext: Uint32Array;
+  /** A context was shortened to fit `maxContext`. */
+  truncated: boolean;
 }
 
-/** Contexts (a) and (b) of every step of a rollout that has a memSpan, in step order. */
-export function memoryContexts(r: Rollout, p: ProtocolIds): MemoryContexts[] {
+/** Keeps the last `n` ids. */
+const lastIds = (ids: Uint32Array, n: number) => (ids.length > n ? ids.slice(ids.length - n) : ids);
+
+/**
+ * Contexts (a) and (b) of every step of a rollout that has a memSpan, in step order.
+ * @param maxContext longest context allowed (the policy's maxTokens − target length); default unbounded
+ */
+export function memoryContexts(
+  r: Rollout,
+  p: ProtocolIds,
+  maxContext = Number.POSITIVE_INFINITY,
+): MemoryContexts[] {
   const out: MemoryContexts[] = [];
   const mem = Uint32Array.of(p.mem);
   const answer = Uint32Array.of(p.answer);
-  const history: Uint32Array[] = [r.promptIds];
+  const blocks: Uint32Array[] = []; // blocks[j] = response_j ++ observation_j
   r.steps.forEach((s, t) => {
     if (s.memSpan !== null) {
+      if (!(maxContext >= 1)) {
+        throw new Error(
+          `memoryContexts: maxContext is ${maxContext}; the policy's maxTokens leaves no room for a context`,
+        );
+      }
       const [a, b] = s.memSpan;
+      const memContext = concatIds([r.promptIds, mem, s.responseIds.subarray(a, b), answer]);
+      let from = 0; // oldest block kept in the baseline
+      let len = r.promptIds.length + 1;
+      for (const blk of blocks) len += blk.length;
+      while (len > maxContext && from < blocks.length) len -= blocks[from++]!.length;
+      const baseContext = concatIds([r.promptIds, ...blocks.slice(from), answer]);
       out.push({
         stepIdx: t,
-        memContext: concatIds([r.promptIds, mem, s.responseIds.subarray(a, b), answer]),
-        baseContext: concatIds([...history, answer]),
+        memContext: lastIds(memContext, maxContext),
+        baseContext: lastIds(baseContext, maxContext),
+        truncated: from > 0 || memContext.length > maxContext || baseContext.length > maxContext,
       });
     }
-    history.push(s.responseIds, r.observations[t] ?? new Uint32Array(0));
+    blocks.push(concatIds([s.responseIds, r.observations[t] ?? new Uint32Array(0)]));
   });
   return out;
 }
 
 /**
  * Scores the memories of every rollout of `groups` with ONE `policy.score` call and stores them in
- * `rollout.memory` (a rollout without memories gets []). Returns the number of items scored.
+ * `rollout.memory` (a rollout without memories gets []).
+ * @returns items scored, and how many of them were shortened to fit `policy.maxTokens`
  */
 export async function scoreMemories(
   policy: Policy,
   groups: readonly RolloutGroup[],
   codec: TokenCodec,
-): Promise<number> {
+): Promise<{ items: number; truncated: number }> {
   const p = protocolIds(codec);
   const contexts: Uint32Array[] = [];
   const targets: Uint32Array[] = [];
   const fill: (() => void)[] = [];
   const out: Float32Array[] = [];
+  let truncated = 0;
   const add = (ctx: Uint32Array, target: Uint32Array): number => {
     contexts.push(ctx);
     targets.push(target);
@@ -92,9 +123,11 @@ export async function scoreMemories(
   };
   for (const g of groups) {
     const target = goldTargetIds(g.task, codec, p);
+    const maxContext = (policy.maxTokens ?? Number.POSITIVE_INFINITY) - target.length;
     let firstBase = -1; // the t = 0 baseline is shared by the group
     for (const r of g.rollouts) {
-      const items = memoryContexts(r, p).map((m) => {
+      const items = memoryContexts(r, p, maxContext).map((m) => {
+        if (m.truncated) truncated++;
         let base: number;
         if (m.stepIdx === 0) {
           if (firstBase < 0) firstBase = add(m.baseContext, target);
@@ -128,5 +161,5 @@ export async function scoreMemories(
     });
   }
   for (const f of fill) f();
-  return contexts.length;
+  return { items: contexts.length, truncated };
 }

@@ -1,6 +1,6 @@
 import type { Hit, Retriever, Task } from "@mempo/env";
 import { describe, expect, it } from "vitest";
-import { canonicalAnswer, goldTargetIds, memoryContexts } from "./memory_contexts.ts";
+import { canonicalAnswer, goldTargetIds, memoryContexts, scoreMemories } from "./memory_contexts.ts";
 import { protocolIds } from "./protocol_ids.ts";
 import { runGroups } from "./runner.ts";
 import { scriptedPolicy } from "./scripted_policy.ts";
@@ -23,10 +23,11 @@ const task: Task = {
 };
 
 /** Sample s writes memory `m{s}.{turn}`, searches twice, then answers. */
-function agent(G: number) {
+function agent(G: number, maxTokens?: number) {
   let call = 0;
   return scriptedPolicy({
     codec: tok,
+    maxTokens,
     respond: (_ctx, _ids, i) => {
       const turn = Math.floor(call++ / G);
       const head = `<mem>m${i}.${turn}</mem><think>t</think>`;
@@ -115,5 +116,34 @@ describe("memory-reward contexts", () => {
     memoryContexts(r, p).forEach((c, t) => {
       expect(Array.from(c.baseContext)).toEqual(cat(r.steps[t]!.promptIds, [p.answer]));
     });
+  });
+
+  it("a history longer than the policy's maxTokens drops its oldest blocks (flagged and counted)", async () => {
+    const run = async (maxTokens?: number) => {
+      const [g] = await runGroups(
+        agent(1, maxTokens),
+        [task],
+        { groupSize: 1, maxTurns: 4, memoryReward: false },
+        {
+          retriever,
+          tokenizer: tok,
+        },
+      );
+      return g!;
+    };
+    const free = (await run()).rollouts[0]!;
+    const L = goldTargetIds(task, tok).length;
+    const blk = (j: number) => free.steps[j]!.responseIds.length + free.observations[j]!.length;
+    // room for the question prompt + the newest block + <answer> + gold, not for the whole history
+    const maxTokens = free.promptIds.length + blk(1) + 1 + L;
+    const g = await run(maxTokens);
+    const r = g.rollouts[0]!;
+    expect(r.finish).toBe("answer"); // every turn's prompt (mem retention) still fits
+    const ctx = memoryContexts(r, p, maxTokens - L);
+    expect(ctx.map((c) => c.truncated)).toEqual([false, false, true]);
+    expect(Array.from(ctx[2]!.baseContext)).toEqual(
+      cat(r.promptIds, r.steps[1]!.responseIds, r.observations[1]!, [p.answer]),
+    );
+    expect(await scoreMemories(agent(1, maxTokens), [g], tok)).toEqual({ items: 6, truncated: 1 });
   });
 });

@@ -18,7 +18,7 @@ export interface ModelPolicyOptions {
 export class ModelPolicy implements Policy {
   /** Weights version: set it (e.g. to the optimizer step) after each update. */
   version: number;
-  readonly maxPromptTokens: number;
+  readonly maxTokens: number;
   readonly #maxBatchTokens: number;
 
   constructor(
@@ -27,8 +27,7 @@ export class ModelPolicy implements Policy {
   ) {
     this.version = opts.version ?? 0;
     this.#maxBatchTokens = opts.maxBatchTokens ?? 8192;
-    // generate needs at least one free position after the prompt
-    this.maxPromptTokens = model.config.maxSeqLen - 1;
+    this.maxTokens = model.config.maxSeqLen;
   }
 
   generate(prompts: readonly Uint32Array[], req: GenerateRequest): Promise<PolicyGeneration[]> {

@@ -45,8 +45,10 @@ export interface Policy {
   /** Version of the weights (stored in every StepRecord for staleness bounds). */
   readonly version: number;
   /**
-   * Longest prompt the policy accepts (e.g. the model's maxSeqLen − 1); a rollout whose next prompt
-   * is longer ends with finish "context-overflow" instead of failing the batch. Default unbounded.
+   * Longest sequence the policy processes (the model's maxSeqLen): a prompt plus what is generated
+   * after it, or a scoring context plus its target. A rollout whose next prompt leaves no room to
+   * generate ends with finish "context-overflow"; memory-reward contexts are shortened to fit
+   * (memory_contexts.ts). Default unbounded.
    */
-  readonly maxPromptTokens?: number;
+  readonly maxTokens?: number;
 }

@@ -10,7 +10,7 @@
  * only to parse the action (env's parser) and to search; their ids are never re-encoded.
  * Generation stops at `</search>` / `</answer>`. A malformed or undecodable turn ends that rollout
  * as a format failure (reward 0); searching on the last turn ends it at the turn limit (reward 0);
- * a prompt longer than `policy.maxPromptTokens` ends it as "context-overflow". Model output never
+ * a prompt that leaves no room to generate within `policy.maxTokens` ends it as "context-overflow". Model output never
  * throws; a policy that breaks its contract (wrong number of results) or a failing retriever does.
  *
  * Test: `npx vitest run runner_test.ts`.
@@ -145,7 +145,7 @@ export async function runGroups(
   });
   const all = groups.flatMap((g) => g.rollouts);
   const done = new Set<Rollout>();
-  const maxPrompt = policy.maxPromptTokens ?? Number.POSITIVE_INFINITY;
+  const maxPrompt = (policy.maxTokens ?? Number.POSITIVE_INFINITY) - 1; // room for one generated token
 
   for (let turn = 0; turn < c.maxTurns; turn++) {
     const active: Rollout[] = [];

@@ -254,7 +254,7 @@ describe("failures end a rollout, never the batch", () => {
     expect(cut.steps[0]!.responseIds).toHaveLength(20);
     expect(cut.failure?.reason).toBe("unclosed-tag");
 
-    const tight = scriptedPolicy({ codec: tok, respond: () => "x", maxPromptTokens: 10 });
+    const tight = scriptedPolicy({ codec: tok, respond: () => "x", maxTokens: 10 });
     const [o] = await runGroups(tight, tasks.slice(0, 1), { groupSize: 1, maxTurns: 3 }, env);
     expect(o!.rollouts[0]!.finish).toBe("context-overflow");
     expect(o!.rollouts[0]!.steps).toHaveLength(0);

@@ -23,7 +23,7 @@ export interface ScriptedPolicyOptions {
   /** Teacher-forced scores; default: `logprob` for every target token. */
   score?: (context: Uint32Array, target: Uint32Array) => Float32Array;
   version?: number;
-  maxPromptTokens?: number;
+  maxTokens?: number;
 }
 
 /** A scripted Policy; `calls` / `scoreCalls` record every request (for tests). */
@@ -37,7 +37,7 @@ export function scriptedPolicy(o: ScriptedPolicyOptions): ScriptedPolicy {
   const lp = o.logprob ?? -0.5;
   const policy: ScriptedPolicy = {
     version: o.version ?? 0,
-    maxPromptTokens: o.maxPromptTokens,
+    maxTokens: o.maxTokens,
     calls: [],
     scoreCalls: [],
     async generate(prompts, req) {

@@ -24,6 +24,10 @@ export class Allocator {
   #top: number;
   #free = new Map<number, number[]>();
   #live = 0;
+  /** Clears a reused block (the engine installs a multi-threaded one); default: a host fill. */
+  zeroer: (ptr: number, bytes: number) => void = (ptr, bytes) => {
+    new Uint8Array(this.memory.buffer, ptr, bytes).fill(0);
+  };
 
   /** Manages memory from byte `base` (a multiple of 64) up to the memory's maximum `maxBytes`. */
   constructor(memory: WebAssembly.Memory, base: number, maxBytes: number) {
@@ -40,7 +44,7 @@ export class Allocator {
     this.#live += cls;
     const reused = list?.pop();
     if (reused !== undefined) {
-      if (zero) new Uint8Array(this.memory.buffer, reused, cls).fill(0);
+      if (zero) this.zeroer(reused, cls);
       return reused;
     }
     const ptr = this.#top;

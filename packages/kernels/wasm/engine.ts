@@ -41,6 +41,7 @@ export const KERNELS = [
   "binary",
   "sumLeading",
   "copyColumns",
+  "fill",
 ] as const;
 export type KernelExport = (typeof KERNELS)[number];
 
@@ -49,6 +50,8 @@ const ARGS = 256;
 const ARGS_WORDS = 256;
 const HEAP = 65536;
 const PAGE = 65536;
+/** Words per unit of the fill kernel (also used to zero reused storage). */
+const FILL_CHUNK = 1 << 16;
 
 type Exports = Record<KernelExport, (args: number) => void> & {
   setScratch(ptr: number, tid: number): void;
@@ -112,6 +115,11 @@ export class WasmEngine {
     this.args = new Int32Array(this.memory.buffer, ARGS, ARGS_WORDS);
     this.argsF32 = new Float32Array(this.memory.buffer, ARGS, ARGS_WORDS);
     if (CTL + CONTROL_BYTES > ARGS) throw new Error("wasm engine: control block overlaps the argument block");
+    // Reused blocks must come back zeroed (Backend contract): large ones are cleared on all threads.
+    this.heap.zeroer = (ptr, bytes) => {
+      if (bytes >= 4 * FILL_CHUNK) this.fillWords(ptr, bytes / 4, 0);
+      else new Uint8Array(this.memory.buffer, ptr, bytes).fill(0);
+    };
     this.pool =
       threads > 1
         ? new Pool({
@@ -123,6 +131,16 @@ export class WasmEngine {
             spin: this.config.spin,
           })
         : null;
+  }
+
+  /** Sets n f32 words at ptr to value, on all threads when large. */
+  fillWords(ptr: number, n: number, value: number): void {
+    const w = this.args;
+    w[1] = n;
+    w[2] = FILL_CHUNK;
+    w[3] = ptr;
+    this.argsF32[4] = value;
+    this.run("fill", n > FILL_CHUNK);
   }
 
   /** Threads that share a parallel job. */

@@ -19,7 +19,7 @@ import {
   swigluBackward,
 } from "./kernels/activation.ts";
 import { attention, attentionBackward } from "./kernels/attention.ts";
-import { add, axpy, copyColumns, mul, scale, sum } from "./kernels/elementwise.ts";
+import { add, axpy, copyColumns, fill, mul, scale, sum } from "./kernels/elementwise.ts";
 import { matmul } from "./kernels/matmul.ts";
 import {
   layernorm,
@@ -60,6 +60,7 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   axpy,
   sum,
   copyColumns,
+  fill,
 };
 
 await ensureKernelsBuilt();

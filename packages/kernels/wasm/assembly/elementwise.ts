@@ -155,3 +155,17 @@ export function copyColumns(args: usize): void {
     }
   }
 }
+
+/** out[i] = value for i < n. Words: 1 n · 2 chunk · 3 out · 4 value (f32). Also zeroes reused storage. */
+export function fill(args: usize): void {
+  const n = load<i32>(args, 4);
+  const size = load<i32>(args, 8);
+  const o = <usize>load<i32>(args, 12);
+  const v = f32x4.splat(load<f32>(args, 16));
+  while (nextChunk(args, n, size)) {
+    let i = lo();
+    const e = hi();
+    for (; i + 4 <= e; i += 4) v128.store(o + <usize>(i * 4), v);
+    for (; i < e; i++) store<f32>(o + <usize>(i * 4), f32x4.extract_lane(v, 0));
+  }
+}

@@ -5,7 +5,14 @@
  *
  * Test: spec/elementwise_test.ts, spec/reduce_test.ts (against ts) and wasm/rows_test.ts.
  */
-import type { AxpyArgs, BinaryArgs, CopyColumnsArgs, ScaleArgs, SumArgs } from "../../kernel_types.ts";
+import type {
+  AxpyArgs,
+  BinaryArgs,
+  CopyColumnsArgs,
+  FillArgs,
+  ScaleArgs,
+  SumArgs,
+} from "../../kernel_types.ts";
 import { getKernelExact } from "../../registry.ts";
 import type { Tensor } from "../../tensor.ts";
 import { getEngine } from "../engine.ts";
@@ -65,4 +72,12 @@ export function copyColumns(a: CopyColumnsArgs): void {
   w[9] = a.n;
   w[10] = a.accumulate ? 1 : 0;
   e.run("copyColumns", a.rows * a.n >= 32768);
+}
+
+export function fill({ out, value }: FillArgs): void {
+  if (out.dtype !== "f32") {
+    out.data.fill(value);
+    return;
+  }
+  getEngine().fillWords(ptrOf(out), out.size, value);
 }

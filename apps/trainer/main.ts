@@ -1,28 +1,104 @@
 /**
- * The `mempo` CLI entry. Run with `npm run train` (or `npx mempo <command>`).
+ * The `mempo` CLI: end-to-end MemPO training on the embedded default data, in the order it runs —
+ * parse flags → resolve and print the config → open the run directory → data → tokenizer → SFT cold
+ * start → RL (MemPO, or GRPO with `--rl.algo grpo`) → evaluation on held-out 2/4/6-objective tasks.
+ * `mempo data|tokenizer|sft|rl|eval --run DIR` runs one stage on a run directory; `mempo help` lists
+ * every flag with its default.
  *
- * Commands are added as the pipeline lands; each prints what it will do and
- * then does it. Until the end-to-end trainer lands, `train` prints the plan
- * and says plainly that no training was run.
+ *   npm run train                                  # default profile, ≈15 min on 2 cores
+ *   npx mempo train --profile smoke --out /tmp/r   # about a minute
+ *   npx mempo eval --run runs/2026-…               # re-evaluate a saved run
+ *
+ * Test: `npx vitest run` in apps/trainer (config/CLI errors, a smoke run end to end).
  */
-import { planText } from "./plan.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { setBackend } from "@mempo/kernels";
+import type { Tokenizer } from "@mempo/tokenizer";
+import { loadRunCheckpoint } from "./checkpoint.ts";
+import { type Command, helpText, parseCli } from "./cli.ts";
+import { type Config, ConfigError, resolveConfig } from "./config.ts";
+import { openRun, type Run } from "./run_dir.ts";
+import { type Data, dataStage, loadData } from "./stages/data.ts";
+import { evalStage } from "./stages/eval.ts";
+import { rlStage } from "./stages/rl.ts";
+import { sftStage } from "./stages/sft.ts";
+import { loadTokenizer, tokenizerStage } from "./stages/tokenizer.ts";
 
-export function main(argv: string[]): number {
-  const [command = "help"] = argv;
-  switch (command) {
-    case "train":
-      console.log(planText());
-      console.log("\nNot implemented yet: the end-to-end trainer has not landed, so no training was run.");
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad flags). */
+export async function main(argv: readonly string[]): Promise<number> {
+  // 1. Flags and config: defaults < profile < the run's saved config (single stages) < flags.
+  let command: Command;
+  let config: Config;
+  let resume: string | null;
+  try {
+    const cli = parseCli(argv);
+    if (cli.help) {
+      console.log(helpText());
       return 0;
-    case "help":
-    case "--help":
-    case "-h":
-      console.log("usage: mempo <train|help>");
-      return 0;
-    default:
-      console.error(`mempo: unknown command '${command}'. Run 'mempo help' for the list of commands.`);
-      return 2;
+    }
+    command = cli.command;
+    resume = cli.resume;
+    if (resume && cli.flags.out === undefined) cli.flags.out = dirname(resolve(resume));
+    const continues = command !== "train" && command !== "data";
+    config = resolveConfig(
+      cli.flags,
+      continues || resume ? savedConfig(cli.flags.out as string | undefined) : {},
+    );
+    if (continues && config.out === "") {
+      throw new ConfigError(`mempo ${command} needs the run directory: --run DIR`);
+    }
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`mempo: ${e.message}`);
+    return 2;
   }
+
+  // 2. The run directory (config.json written there), the resolved config printed, the backend.
+  const run = openRun(config);
+  run.log(`mempo ${command} → ${run.dir}\nconfig ${JSON.stringify(run.config, null, 2)}`);
+  setBackend(config.backend);
+
+  // 3. The stages, in order; a single-stage command reads what earlier stages left in the run
+  //    directory, and `--resume DIR` (an sft/ or rl/ checkpoint) skips what that checkpoint covers.
+  const resumed = resume ? await loadRunCheckpoint(resume, config.backend) : null;
+  const fresh = command === "train" && resumed === null;
+  const data: Data = fresh || command === "data" ? await dataStage(run) : await loadData(run);
+  if (command === "data") return done(run);
+  const tok: Tokenizer =
+    fresh || command === "tokenizer" ? await tokenizerStage(run, data) : loadTokenizer(run);
+  if (command === "tokenizer") return done(run);
+  if (fresh || command === "sft") await sftStage(run, data, tok);
+  if (command === "sft") return done(run);
+  if (command === "train" || command === "rl") await rlStage(run, data, tok, { resume: resumed });
+  if (command === "rl") return done(run);
+  await evalStage(run, data, tok);
+  return done(run);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));
+function done(run: Run): number {
+  run.log(`done in ${run.elapsed().toFixed(1)} s → ${run.dir}`);
+  return 0;
+}
+
+/** The config a single stage (or a resumed run) continues from: the run directory's config.json. */
+function savedConfig(dir: string | undefined): Record<string, unknown> {
+  const file = dir ? join(dir, "config.json") : null;
+  if (!file || !existsSync(file)) return {};
+  return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      const debug = process.env.MEMPO_DEBUG === "1";
+      console.error(
+        `mempo: ${e instanceof Error ? ((debug ? e.stack : e.message) ?? e.message) : String(e)}`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}

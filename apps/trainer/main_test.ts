@@ -1,21 +1,23 @@
 import { describe, expect, it, vi } from "vitest";
 import { main } from "./main.ts";
-import { STAGES } from "./plan.ts";
 
-describe("mempo CLI", () => {
-  it("train prints every stage of the plan and says honestly that it did not train", () => {
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    expect(main(["train"])).toBe(0);
-    const out = log.mock.calls.map((c) => String(c[0])).join("\n");
-    for (const s of STAGES) expect(out).toContain(s);
-    expect(out).toContain("no training was run");
-    log.mockRestore();
+describe("mempo CLI errors", () => {
+  it("bad flags exit 2 with the message on stderr", async () => {
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(await main(["train", "--rl.algo", "ppo"])).toBe(2);
+    expect(String(err.mock.calls[0]?.[0])).toContain("--rl.algo");
+    expect(await main(["trian"])).toBe(2);
+    expect(String(err.mock.calls[1]?.[0])).toContain("'trian'");
+    expect(await main(["eval"])).toBe(2);
+    expect(String(err.mock.calls[2]?.[0])).toContain("--run DIR");
+    err.mockRestore();
   });
 
-  it("an unknown command exits 2 and names the command", () => {
-    const err = vi.spyOn(console, "error").mockImplementation(() => {});
-    expect(main(["trian"])).toBe(2);
-    expect(String(err.mock.calls[0]?.[0])).toContain("'trian'");
-    err.mockRestore();
+  it("help lists the commands and every flag with its default", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    expect(await main(["help"])).toBe(0);
+    const out = String(log.mock.calls[0]?.[0]);
+    for (const s of ["train", "eval", "--rl.algo", "--profile", "--sft.lr"]) expect(out).toContain(s);
+    log.mockRestore();
   });
 });

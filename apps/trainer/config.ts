@@ -1,0 +1,223 @@
+/**
+ * The trainer's one config: every knob of every stage, as a zod schema with a plain default and a
+ * one-line comment each. Resolution order: schema defaults < profile (`--profile smoke`) < a saved
+ * run's config.json (`mempo eval --run DIR`) < command-line flags. The resolved object is printed at
+ * the start of a run, written to `<run>/config.json` and stored beside every checkpoint.
+ *
+ * Test: `npx vitest run config_test.ts`. Defaults are sized so `npm run train` finishes in about
+ * 15 minutes on a 2-core CPU (measured numbers in docs/training.md).
+ */
+import { PRESETS as MODEL_PRESETS } from "@mempo/model";
+import { z } from "zod";
+
+const int = (min: number) => z.number().int().min(min);
+const prob = () => z.number().min(0).max(1);
+/** A field with its default and one line of documentation (shown by `mempo help`). */
+const f = <T extends z.ZodType>(schema: T, value: z.output<T>, doc: string) =>
+  schema.default(value as never).describe(doc);
+
+/** Trainer-level model shapes; any @mempo/model preset name works too. vocabSize comes from the tokenizer. */
+export const TRAINER_MODEL_PRESETS = {
+  /** ≈40k parameters: for tests and the smoke profile. */
+  tiny: { family: "llama", dModel: 32, nLayers: 2, nHeads: 2, nKvHeads: 1, dFf: 64, qkvBias: true },
+  /** ≈1M parameters with a 2k vocabulary: the default run's policy. */
+  small: { family: "llama", dModel: 128, nLayers: 4, nHeads: 4, nKvHeads: 2, dFf: 384, qkvBias: true },
+} as const;
+
+export const MODEL_PRESET_NAMES = [
+  ...Object.keys(TRAINER_MODEL_PRESETS),
+  ...Object.keys(MODEL_PRESETS).filter((n) => !n.startsWith("tiny-")),
+] as [string, ...string[]];
+
+export const configSchema = z.object({
+  profile: f(z.enum(["default", "smoke"]), "default", "named preset of the values below"),
+  out: f(z.string(), "", 'run directory; "" = runs/<timestamp>'),
+  seed: f(int(0), 1, "seed of model init, sampling and task order"),
+  backend: f(
+    z.enum(["wasm", "ts", "webgpu", "tfjs"]),
+    "wasm",
+    "compute backend (MEMPO_BACKEND sets the default)",
+  ),
+  data: z
+    .object({
+      worldSeed: f(int(0), 1, "seed of the fictional encyclopedia"),
+      entities: f(int(10), 800, "entities in the world (≈2.65 passages each)"),
+      trainTasks: f(int(1), 500, "2-objective training tasks (SFT teacher data and RL prompts)"),
+      evalTasks: f(int(1), 16, "held-out tasks per objective count N"),
+      evalObjectives: f(z.array(int(1).max(16)).min(1), [2, 4, 6], "the N of the evaluation tasks"),
+      topk: f(int(1), 3, "passages per search"),
+      turnsPerObjective: f(int(1), 2, "turn budget = turnsPerObjective·N + extraTurns"),
+      extraTurns: f(int(0), 2, "see turnsPerObjective"),
+    })
+    .prefault({}),
+  tokenizer: z
+    .object({
+      vocabSize: f(int(300), 2048, "byte-level BPE vocabulary (incl. 13 special tokens)"),
+      teacherTasks: f(int(0), 200, "teacher transcripts added to the corpus for training BPE"),
+    })
+    .prefault({}),
+  model: z
+    .object({
+      preset: f(z.enum(MODEL_PRESET_NAMES), "small", "model shape (tiny, small, default, …)"),
+      maxSeqLen: f(int(64), 4096, "longest context in tokens (RoPE; no cost when unused)"),
+    })
+    .prefault({}),
+  teacher: z
+    .object({
+      seed: f(int(0), 7, "seed of the teacher's imperfections"),
+      dropFactProb: f(prob(), 0.06, "leave out a known fact when rewriting <mem>"),
+      redundantSearchProb: f(prob(), 0.1, "repeat the previous search"),
+      vagueSearchProb: f(prob(), 0.1, "search without the subject's name"),
+      verboseMemoryProb: f(prob(), 0.3, "pad <mem> with restated questions"),
+    })
+    .prefault({}),
+  sft: z
+    .object({
+      epochs: f(z.number().positive(), 2, "passes over the kept teacher turns"),
+      batchSize: f(int(1), 8, "turns per optimizer step"),
+      lr: f(z.number().positive(), 2e-3, "peak learning rate"),
+      warmupSteps: f(int(0), 20, "linear warmup steps"),
+      minLrRatio: f(prob(), 0.1, "cosine floor as a fraction of lr"),
+      weightDecay: f(z.number().min(0), 0.1, "AdamW decoupled weight decay"),
+      gradClip: f(z.number().min(0), 1, "global gradient-norm clip (0 = off)"),
+      minF1: f(z.number().min(0).max(100), 100, "keep teacher episodes with at least this F1"),
+    })
+    .prefault({}),
+  rl: z
+    .object({
+      algo: f(z.enum(["mempo", "grpo"]), "mempo", "grpo = memory advantage off"),
+      iterations: f(int(0), 12, "RL iterations (one optimizer step each)"),
+      tasksPerIteration: f(int(1), 4, "tasks sampled per iteration"),
+      groupSize: f(int(2), 4, "G rollouts per task"),
+      temperature: f(z.number().positive(), 1, "rollout sampling temperature"),
+      maxNewTokens: f(int(8), 160, "generation budget per turn"),
+      lr: f(z.number().positive(), 2e-4, "peak learning rate"),
+      warmupSteps: f(int(0), 2, "linear warmup iterations"),
+      rewardMode: f(z.enum(["strict", "f1"]), "f1", "trajectory reward: all-EM or mean F1"),
+      memoryNormalization: f(z.enum(["pooled", "per-turn"]), "pooled", "A^M normalisation"),
+      memoryWeight: f(z.number(), 1, "weight of A^M on <mem> tokens (mempo only)"),
+      clipLow: f(prob(), 0.2, "PPO clip ε (lower)"),
+      clipHigh: f(z.number().min(0), 0.2, "PPO clip ε (upper)"),
+      klCoef: f(z.number().min(0), 0.001, "β of the k3 KL to the SFT reference"),
+      aggregation: f(
+        z.enum(["seq-mean-token-mean", "token-mean", "seq-mean-token-sum-norm"]),
+        "seq-mean-token-mean",
+        "loss aggregation over tokens and trajectories",
+      ),
+      microBatchTokens: f(int(256), 8192, "padded positions per forward/backward"),
+      saveEvery: f(int(0), 0, "checkpoint every k iterations (0 = only at the end)"),
+    })
+    .prefault({}),
+  eval: z
+    .object({
+      temperature: f(z.number().min(0), 0, "0 = greedy decoding"),
+      maxNewTokens: f(int(8), 160, "generation budget per turn"),
+      teacher: f(z.boolean(), true, "also score the scripted teacher as a reference line"),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      every: f(int(1), 10, "plain log line every k steps when stdout is not a TTY"),
+      progress: f(z.enum(["auto", "bars", "lines"]), "auto", "progress display"),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Partial configs by profile name; applied over the defaults, under the flags. */
+export const PROFILES: Record<Config["profile"], ConfigInput> = {
+  default: {},
+  /** About a minute on 2 cores: a tiny world and model, a few steps of each stage. */
+  smoke: {
+    data: { entities: 120, trainTasks: 24, evalTasks: 3, evalObjectives: [2, 4] },
+    tokenizer: { vocabSize: 400, teacherTasks: 12 },
+    model: { preset: "tiny", maxSeqLen: 2048 },
+    sft: { epochs: 1, batchSize: 8, warmupSteps: 2 },
+    rl: { iterations: 2, tasksPerIteration: 2, groupSize: 2, maxNewTokens: 48 },
+    eval: { maxNewTokens: 48 },
+    log: { every: 5 },
+  },
+};
+
+/** Deep merge of plain objects (arrays and scalars replace). */
+export function merge<T>(base: T, over: unknown): T {
+  if (!isPlain(base) || !isPlain(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = merge(out[k], v);
+  return out as T;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Error for a bad flag or value; the CLI prints `message` and exits with code 2. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Resolves defaults < profile < saved < flags into a validated Config.
+ * @throws ConfigError naming the flag (`--rl.groupSize`) and what is allowed.
+ */
+export function resolveConfig(
+  flags: Record<string, unknown> = {},
+  saved: Record<string, unknown> = {},
+): Config {
+  const profile = (flags.profile ?? saved.profile ?? "default") as string;
+  if (!(profile in PROFILES)) {
+    throw new ConfigError(
+      `--profile ${profile}: unknown profile; use one of ${Object.keys(PROFILES).join(", ")}`,
+    );
+  }
+  const env = process.env.MEMPO_BACKEND ? { backend: process.env.MEMPO_BACKEND } : {};
+  const raw = merge(merge(merge(merge({}, env), PROFILES[profile as Config["profile"]]), saved), flags);
+  const r = configSchema.safeParse({ ...(raw as object), profile });
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `--${i.path.join(".")}: ${issueText(i)}`);
+  throw new ConfigError(`invalid config:\n  ${lines.join("\n  ")}`);
+}
+
+function issueText(i: z.core.$ZodIssue): string {
+  if (i.code === "invalid_value") return `must be one of ${i.values.map((v) => String(v)).join(", ")}`;
+  if (i.code === "unrecognized_keys") return `unknown key(s) ${i.keys.join(", ")}`;
+  return i.message;
+}
+
+/** One settable leaf of the config: its flag path, value kind, allowed values, default and doc line. */
+export interface ConfigField {
+  path: string;
+  kind: "number" | "integer" | "string" | "enum" | "boolean" | "integer[]";
+  options?: readonly string[];
+  value: unknown;
+  doc: string;
+}
+
+/** Every leaf of the schema, in declaration order (for flag parsing, `mempo help` and docs). */
+export function configFields(): ConfigField[] {
+  const out: ConfigField[] = [];
+  const walk = (shape: Record<string, z.ZodType>, prefix: string) => {
+    for (const [key, s] of Object.entries(shape)) {
+      const path = prefix + key;
+      const def = s._zod.def as { type: string; innerType?: z.ZodType; defaultValue?: unknown };
+      const inner = def.innerType ?? s;
+      if (inner instanceof z.ZodObject) {
+        walk(inner.shape as Record<string, z.ZodType>, `${path}.`);
+        continue;
+      }
+      out.push({ path, ...leafKind(inner), value: def.defaultValue, doc: s.description ?? "" });
+    }
+  };
+  walk(configSchema.shape as unknown as Record<string, z.ZodType>, "");
+  return out;
+}
+
+function leafKind(s: z.ZodType): Pick<ConfigField, "kind" | "options"> {
+  if (s instanceof z.ZodEnum) return { kind: "enum", options: s.options.map(String) };
+  if (s instanceof z.ZodNumber) return { kind: s.format === "safeint" ? "integer" : "number" };
+  if (s instanceof z.ZodBoolean) return { kind: "boolean" };
+  if (s instanceof z.ZodArray) return { kind: "integer[]" };
+  return { kind: "string" };
+}

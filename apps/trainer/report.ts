@@ -1,0 +1,125 @@
+/**
+ * The evaluation table: printed to the console, written as eval.json (rows + the resolved config)
+ * and report.md (the table, plus the SFT and RL curves summarised from metrics.jsonl). Every number
+ * comes from this run's files; nothing is typed in by hand.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { Run } from "./run_dir.ts";
+
+/** One agent on the held-out N-objective tasks. */
+export interface EvalRow {
+  agent: string;
+  /** Checkpoint evaluated ("sft", "rl") or "scripted" for the teacher. */
+  weights: string;
+  retention: "mem" | "full";
+  /** Objectives per task. */
+  n: number;
+  tasks: number;
+  /** MEM1 F1 / EM ×100, mean over tasks. */
+  f1: number;
+  em: number;
+  /** Mean tokens processed over an episode / mean peak context (our tokenizer). */
+  tt: number;
+  pt: number;
+  turns: number;
+  answerRate: number;
+  formatFailureRate: number;
+  seconds: number;
+}
+
+const COLUMNS: [string, (r: EvalRow) => string][] = [
+  ["agent", (r) => r.agent],
+  ["weights", (r) => r.weights],
+  ["retention", (r) => r.retention],
+  ["N", (r) => String(r.n)],
+  ["tasks", (r) => String(r.tasks)],
+  ["F1", (r) => r.f1.toFixed(1)],
+  ["EM", (r) => r.em.toFixed(1)],
+  ["TT", (r) => r.tt.toFixed(0)],
+  ["PT", (r) => r.pt.toFixed(0)],
+  ["turns", (r) => r.turns.toFixed(1)],
+  ["answered", (r) => `${(100 * r.answerRate).toFixed(0)}%`],
+  ["format fail", (r) => `${(100 * r.formatFailureRate).toFixed(0)}%`],
+];
+
+/** Rows sorted by N, then in evaluation order. */
+const byN = (rows: readonly EvalRow[]) => [...rows].sort((a, b) => a.n - b.n);
+
+/** A fixed-width console table. */
+export function textTable(rows: readonly EvalRow[]): string {
+  const cells = [COLUMNS.map(([h]) => h), ...byN(rows).map((r) => COLUMNS.map(([, f]) => f(r)))];
+  const widths = COLUMNS.map((_, j) => Math.max(...cells.map((c) => c[j]!.length)));
+  return cells
+    .map((c) => c.map((s, j) => (j < 3 ? s.padEnd(widths[j]!) : s.padStart(widths[j]!))).join("  "))
+    .join("\n");
+}
+
+/** A Markdown table. */
+export function markdownTable(rows: readonly EvalRow[]): string {
+  const head = `| ${COLUMNS.map(([h]) => h).join(" | ")} |`;
+  const rule = `|${COLUMNS.map((_, j) => (j < 3 ? "---" : "---:")).join("|")}|`;
+  return [head, rule, ...byN(rows).map((r) => `| ${COLUMNS.map(([, f]) => f(r)).join(" | ")} |`)].join("\n");
+}
+
+/** Reads metrics.jsonl (empty when absent). */
+export function readMetrics(run: Run): Record<string, unknown>[] {
+  const p = run.path("metrics");
+  if (!existsSync(p)) return [];
+  return readFileSync(p, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Training curves in a few lines: SFT loss first/last, RL reward and F1 over the first and last iterations. */
+export function trainingSummary(metrics: readonly Record<string, unknown>[]): string[] {
+  const out: string[] = [];
+  const num = (r: Record<string, unknown>, k: string) => Number(r[k]);
+  const avg = (rs: Record<string, unknown>[], k: string) => rs.reduce((s, r) => s + num(r, k), 0) / rs.length;
+  const sft = metrics.filter((m) => m.stage === "sft");
+  if (sft.length > 0) {
+    const k = Math.min(10, sft.length);
+    out.push(
+      `SFT: ${sft.length} steps; loss (mean of ${k} steps) ${avg(sft.slice(0, k), "loss").toFixed(3)} at the start → ` +
+        `${avg(sft.slice(-k), "loss").toFixed(3)} at the end.`,
+    );
+  }
+  const rl = metrics.filter((m) => m.stage === "rl");
+  if (rl.length > 0) {
+    const k = Math.max(1, Math.min(3, Math.floor(rl.length / 2)));
+    const f = (rs: Record<string, unknown>[]) =>
+      `reward ${avg(rs, "reward").toFixed(3)}, F1 ${avg(rs, "f1").toFixed(1)}, format failures ${(100 * avg(rs, "formatFailureRate")).toFixed(0)}%, |A^M| ${avg(rs, "absMemoryAdvantage").toFixed(3)}`;
+    out.push(
+      `RL (${String(rl[0]!.algo)}): ${rl.length} iterations; first ${k}: ${f(rl.slice(0, k))}; last ${k}: ${f(rl.slice(-k))}.`,
+    );
+  }
+  return out;
+}
+
+export async function writeEvalReport(run: Run, rows: readonly EvalRow[]): Promise<void> {
+  const table = textTable(rows);
+  run.log(`\neval (held-out tasks, greedy):\n${table}\n`);
+  writeFileSync(run.path("eval"), `${JSON.stringify({ rows, config: run.config }, null, 2)}\n`);
+  const c = run.config;
+  const md = [
+    `# mempo run report`,
+    "",
+    `Run directory: \`${run.dir}\` (profile \`${c.profile}\`, model \`${c.model.preset}\`, backend \`${c.backend}\`).`,
+    "",
+    "## Training",
+    "",
+    ...trainingSummary(readMetrics(run)).map((l) => `- ${l}`),
+    "",
+    "## Evaluation on held-out tasks",
+    "",
+    `Greedy decoding (temperature ${c.eval.temperature}), one episode per task, turn budget ` +
+      `${c.data.turnsPerObjective}·N + ${c.data.extraTurns}, top-${c.data.topk} BM25 passages per search. ` +
+      "F1/EM: MEM1 scoring ×100. TT: tokens processed over an episode (Σ prompt + response per turn); " +
+      "PT: peak single-turn context; both with this run's tokenizer. `react` = the same weights with the " +
+      "full history kept; `teacher` = the scripted teacher with its default imperfections.",
+    "",
+    markdownTable(rows),
+    "",
+  ].join("\n");
+  writeFileSync(run.path("report"), md);
+}

@@ -1,0 +1,134 @@
+/**
+ * Stage 5, evaluation on the held-out N-objective tasks (N = `data.evalObjectives`, turn budget
+ * 2N + 2): greedy decoding (`eval.temperature` 0), one rollout per task, every task of one N batched
+ * per turn (@mempo/rollout's runGroups). Agents:
+ *   sft        the SFT model, `mem` retention (only the previous turn is kept)
+ *   mempo|grpo the RL model (named by --rl.algo), `mem` retention
+ *   react      the same RL weights (the SFT ones when there is no RL checkpoint) with `full`
+ *              retention: every earlier turn stays in the context (ReAct-style history)
+ *   teacher    the scripted teacher with its default imperfections, as a reference line
+ * Per agent and N: F1 and EM (×100, MEM1 scoring), TT (tokens processed over the episode) and PT (peak
+ * context), with our tokenizer, plus answer and format-failure rates. Writes eval.json and report.md.
+ *
+ * Simplification: the react agent still writes `<mem>` (it has the same weights); only the retention
+ * policy and the instruction's "only your previous turn is shown" line change.
+ */
+import { existsSync } from "node:fs";
+import { codecCounter, tokenUsage } from "@mempo/env";
+import { loadModel, type Model } from "@mempo/model";
+import { modelPolicy, type Rollout, runGroups } from "@mempo/rollout";
+import type { Tokenizer } from "@mempo/tokenizer";
+import { startProgress } from "../progress.ts";
+import { type EvalRow, writeEvalReport } from "../report.ts";
+import { type Run, requireFile, round } from "../run_dir.ts";
+import { type Data, maxTurns } from "./data.ts";
+import { teacherEpisodes } from "./teacher.ts";
+
+interface ModelAgent {
+  agent: string;
+  weights: "sft" | "rl";
+  retention: "mem" | "full";
+}
+
+/** The model agents to evaluate, given which checkpoints the run has. */
+export function evalAgents(run: Run): ModelAgent[] {
+  const hasRl = existsSync(run.path("rl"));
+  const agents: ModelAgent[] = [{ agent: "sft", weights: "sft", retention: "mem" }];
+  if (hasRl) agents.push({ agent: run.config.rl.algo, weights: "rl", retention: "mem" });
+  agents.push({ agent: "react", weights: hasRl ? "rl" : "sft", retention: "full" });
+  return agents;
+}
+
+export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<EvalRow[]> {
+  const cfg = run.config.eval;
+  requireFile(run, "sft", "sft");
+  const agents = evalAgents(run);
+  const rows: EvalRow[] = [];
+  const models = new Map<string, Model>();
+  const progress = startProgress("eval", agents.length * data.eval.length, { ...run.config.log, every: 1 });
+  let done = 0;
+  for (const a of agents) {
+    if (!models.has(a.weights))
+      models.set(a.weights, await loadModel(run.path(a.weights), { backend: run.config.backend }));
+    const policy = modelPolicy(models.get(a.weights)!);
+    for (const { n, tasks } of data.eval) {
+      const t0 = performance.now();
+      const groups = await runGroups(
+        policy,
+        tasks,
+        {
+          groupSize: 1,
+          maxTurns: maxTurns(run.config.data, n),
+          retention: a.retention,
+          topk: run.config.data.topk,
+          maxNewTokens: cfg.maxNewTokens,
+          sampling: { temperature: cfg.temperature },
+          seed: run.config.seed,
+          memoryReward: false,
+        },
+        { retriever: data.index, tokenizer: tok },
+      );
+      const row = summarize(
+        a,
+        n,
+        groups.flatMap((g) => g.rollouts),
+        (performance.now() - t0) / 1000,
+      );
+      rows.push(row);
+      run.metric({ stage: "eval", ...row });
+      progress.tick(++done, { agent: a.agent, N: n, F1: row.f1, TT: row.tt });
+    }
+  }
+  progress.done();
+  for (const m of models.values()) m.dispose();
+  if (cfg.teacher) rows.push(...(await teacherRows(run, data, tok)));
+  await writeEvalReport(run, rows);
+  return rows;
+}
+
+const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
+
+function summarize(a: ModelAgent, n: number, rs: readonly Rollout[], seconds: number): EvalRow {
+  return {
+    agent: a.agent,
+    weights: a.weights,
+    retention: a.retention,
+    n,
+    tasks: rs.length,
+    f1: round(mean(rs.map((r) => r.score.f1)), 2),
+    em: round(mean(rs.map((r) => r.score.em)), 2),
+    tt: round(mean(rs.map((r) => r.tt)), 1),
+    pt: round(mean(rs.map((r) => r.pt)), 1),
+    turns: round(mean(rs.map((r) => r.steps.length)), 2),
+    answerRate: round(mean(rs.map((r) => (r.finish === "answer" ? 1 : 0))), 3),
+    formatFailureRate: round(mean(rs.map((r) => (r.formatValid ? 0 : 1))), 3),
+    seconds: round(seconds, 1),
+  };
+}
+
+/** The scripted teacher on the same tasks (text episodes; TT/PT counted with our tokenizer). */
+async function teacherRows(run: Run, data: Data, tok: Tokenizer): Promise<EvalRow[]> {
+  const counter = codecCounter("ours", tok);
+  const rows: EvalRow[] = [];
+  for (const { n, tasks } of data.eval) {
+    const t0 = performance.now();
+    const eps = await teacherEpisodes(data, run.config, tasks);
+    const usage = eps.map((e) => tokenUsage(e.turns, counter));
+    rows.push({
+      agent: "teacher",
+      weights: "scripted",
+      retention: "mem",
+      n,
+      tasks: eps.length,
+      f1: round(mean(eps.map((e) => e.score.f1)), 2),
+      em: round(mean(eps.map((e) => e.score.em)), 2),
+      tt: round(mean(usage.map((u) => u.tt)), 1),
+      pt: round(mean(usage.map((u) => u.pt)), 1),
+      turns: round(mean(eps.map((e) => e.turns.length)), 2),
+      answerRate: round(mean(eps.map((e) => (e.finish === "answer" ? 1 : 0))), 3),
+      formatFailureRate: round(mean(eps.map((e) => (e.formatValid ? 0 : 1))), 3),
+      seconds: round((performance.now() - t0) / 1000, 1),
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,117 @@
+/**
+ * Stage 3, SFT cold start: the scripted teacher (default imperfections) solves the training tasks;
+ * as in the paper only trajectories with a fully correct answer are kept (`sft.minF1` = 100). Every
+ * turn becomes a step record (prompt ids = the `mem`-policy context, response ids = the teacher's
+ * `<mem>…</mem><think>…</think><search>/<answer>`, loss mask over the whole response). Cross-entropy on
+ * the masked response tokens, AdamW with linear warmup + cosine decay and gradient clipping.
+ * Writes the `sft/` checkpoint (with optimizer state) and one metrics line per step.
+ *
+ * Simplification: batches are `sft.batchSize` turns of similar length (length-bucketed after a
+ * seeded shuffle), not a token budget.
+ */
+import { episodeSteps, Rng } from "@mempo/env";
+import {
+  AdamW,
+  Model,
+  type ModelConfig,
+  PRESETS,
+  type PresetName,
+  resolveConfig as resolveModelConfig,
+  type SeqItem,
+  sftStep,
+} from "@mempo/model";
+import type { Tokenizer } from "@mempo/tokenizer";
+import { saveRunCheckpoint } from "../checkpoint.ts";
+import { type Config, TRAINER_MODEL_PRESETS } from "../config.ts";
+import { startProgress } from "../progress.ts";
+import { type Run, round } from "../run_dir.ts";
+import type { Data } from "./data.ts";
+import { teacherEpisodes } from "./teacher.ts";
+
+/** The model shape: a trainer or @mempo/model preset with the tokenizer's vocabulary and maxSeqLen. */
+export function modelConfig(cfg: Config["model"], vocabSize: number): ModelConfig {
+  const base =
+    (TRAINER_MODEL_PRESETS as Record<string, object>)[cfg.preset] ?? PRESETS[cfg.preset as PresetName];
+  return resolveModelConfig({ ...base, vocabSize, maxSeqLen: cfg.maxSeqLen } as ModelConfig);
+}
+
+/** Kept teacher turns as SFT items. */
+export async function teacherData(
+  run: Run,
+  data: Data,
+  tok: Tokenizer,
+): Promise<{ items: SeqItem[]; episodes: number; kept: number; tokens: number }> {
+  const episodes = await teacherEpisodes(data, run.config, data.train);
+  const kept = episodes.filter((e) => e.formatValid && e.score.f1 >= run.config.sft.minF1);
+  const items = kept.flatMap((e) => episodeSteps(e, tok));
+  const tokens = items.reduce((s, it) => s + it.promptIds.length + it.responseIds.length, 0);
+  return { items, episodes: episodes.length, kept: kept.length, tokens };
+}
+
+/** Batches of similar-length items: seeded shuffle, sort within windows of 16 batches, shuffle batches. */
+export function lengthBatches(items: readonly SeqItem[], batchSize: number, rng: Rng): SeqItem[][] {
+  const order = rng.shuffle(items.map((_, i) => i));
+  const len = (i: number) => items[i]!.promptIds.length + items[i]!.responseIds.length;
+  const batches: SeqItem[][] = [];
+  const window = batchSize * 16;
+  for (let w = 0; w < order.length; w += window) {
+    const chunk = order.slice(w, w + window).sort((a, b) => len(a) - len(b));
+    for (let i = 0; i < chunk.length; i += batchSize)
+      batches.push(chunk.slice(i, i + batchSize).map((j) => items[j]!));
+  }
+  return rng.shuffle(batches);
+}
+
+export async function sftStage(run: Run, data: Data, tok: Tokenizer): Promise<Model> {
+  const cfg = run.config.sft;
+  const teacher = await teacherData(run, data, tok);
+  if (teacher.items.length === 0) {
+    throw new Error(
+      `sft: the teacher solved none of ${teacher.episodes} training tasks with F1 ≥ ${cfg.minF1}; lower --sft.minF1 or the teacher's imperfections`,
+    );
+  }
+  run.log(
+    `sft: teacher kept ${teacher.kept}/${teacher.episodes} episodes (F1 ≥ ${cfg.minF1}) → ` +
+      `${teacher.items.length} turns, ${teacher.tokens} tokens`,
+  );
+  const model = Model.init(modelConfig(run.config.model, tok.vocabSize), {
+    seed: run.config.seed,
+    backend: run.config.backend,
+  });
+  const rng = new Rng(`${run.config.seed}/sft`);
+  const epochs = Math.ceil(cfg.epochs);
+  let batches: SeqItem[][] = [];
+  for (let e = 0; e < epochs; e++) batches.push(...lengthBatches(teacher.items, cfg.batchSize, rng));
+  batches = batches.slice(0, Math.max(1, Math.round((batches.length * cfg.epochs) / epochs)));
+  const opt = new AdamW(model, {
+    lr: cfg.lr,
+    warmupSteps: Math.min(cfg.warmupSteps, batches.length - 1),
+    totalSteps: batches.length,
+    minLrRatio: cfg.minLrRatio,
+    weightDecay: cfg.weightDecay,
+    gradClip: cfg.gradClip,
+  });
+  run.log(
+    `sft: ${model.numParams().toLocaleString("en")} parameters, ${batches.length} steps of ${cfg.batchSize} turns`,
+  );
+  const progress = startProgress("sft", batches.length, run.config.log);
+  let ema = Number.NaN;
+  for (let step = 1; step <= batches.length; step++) {
+    const { loss, tokens } = await sftStep(model, batches[step - 1]!);
+    const { lr, gradNorm } = opt.step();
+    ema = Number.isNaN(ema) ? loss : 0.9 * ema + 0.1 * loss;
+    run.metric({ stage: "sft", step, loss: round(loss), lr, gradNorm: round(gradNorm), tokens });
+    progress.tick(step, { loss: ema, lr });
+  }
+  progress.done();
+  await saveRunCheckpoint(
+    run,
+    run.path("sft"),
+    model,
+    { stage: "sft", step: batches.length },
+    { optimizer: opt },
+  );
+  run.log(`sft: final loss (EMA) ${ema.toFixed(4)}; checkpoint ${run.path("sft")}`);
+  opt.dispose();
+  return model;
+}

@@ -46,6 +46,8 @@ export interface BatchMetrics {
   /** Mean memory reward R^M and mean |A^M| over memory segments (0 when memory is off). */
   meanMemoryReward: number;
   meanAbsMemoryAdvantage: number;
+  /** Memory segments whose contexts were shortened to fit the model (0 when memory is off). */
+  memoryTruncatedFraction: number;
   /** Mean TT and PT (our tokenizer) over rollouts. */
   meanTT: number;
   meanPT: number;
@@ -120,6 +122,7 @@ export function assembleBatch(
   );
 
   let memory: TrainBatch["memory"] = null;
+  let truncated = 0;
   if (useMemory) {
     const segments: MemorySegment[] = [];
     rollouts.forEach((r, i) => {
@@ -131,6 +134,7 @@ export function assembleBatch(
         );
       }
       for (const m of r.memory ?? []) {
+        if (m.truncated) truncated++;
         segments.push({
           groupId: r.groupId,
           sampleIdx: i,
@@ -204,6 +208,7 @@ export function assembleBatch(
       zeroStdGroupFraction: aT.zeroStdGroupFraction,
       meanMemoryReward: memory ? mean(memory.rewards) : 0,
       meanAbsMemoryAdvantage: memory ? mean(memory.advantages.map(Math.abs)) : 0,
+      memoryTruncatedFraction: memory ? truncated / Math.max(1, memory.segments.length) : 0,
       meanTT: mean(rollouts.map((r) => r.tt)),
       meanPT: mean(rollouts.map((r) => r.pt)),
       formatFailureRate: mean(rollouts.map((r) => (r.finish === "malformed" ? 1 : 0))),

@@ -34,6 +34,7 @@ function example(): Rollout[] {
     stepIdx,
     memLogprobs: Float32Array.of(ln(p), ln(p)),
     baseLogprobs: Float32Array.of(ln(e), ln(e)),
+    truncated: stepIdx === 1,
   });
   r0.memory = [seg(0, 0.5, 0.25), seg(1, 0.75, 0.5)];
   r1.memory = [seg(0, 0.25, 0.25)];
@@ -84,6 +85,7 @@ describe("assembleBatch", () => {
     expect(b.metrics.zeroStdGroupFraction).toBe(0);
     expect(b.metrics.meanMemoryReward).toBeCloseTo(1 / 6, 6);
     expect(b.metrics.meanAbsMemoryAdvantage).toBeCloseTo((2 * m0 + -m2) / 3, 6);
+    expect(b.metrics.memoryTruncatedFraction).toBeCloseTo(1 / 3, 12);
     expect(b.metrics.meanTT).toBe((3 + 5 + 3 + 4 + 3 + 3) / 2);
   });
 

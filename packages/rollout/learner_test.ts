@@ -49,6 +49,7 @@ function randomBatchRollouts(vocab: number, seed: number) {
     stepIdx,
     memLogprobs: Float32Array.of(Math.log(p)),
     baseLogprobs: Float32Array.of(Math.log(e)),
+    truncated: false,
   });
   r0.memory = [score(0, 0.6, 0.2), score(1, 0.7, 0.4)];
   r1.memory = [score(0, 0.3, 0.2), score(1, 0.2, 0.4)];

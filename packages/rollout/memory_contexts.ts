@@ -133,13 +133,14 @@ export async function scoreMemories(
           if (firstBase < 0) firstBase = add(m.baseContext, target);
           base = firstBase;
         } else base = add(m.baseContext, target);
-        return { stepIdx: m.stepIdx, mem: add(m.memContext, target), base };
+        return { stepIdx: m.stepIdx, mem: add(m.memContext, target), base, truncated: m.truncated };
       });
       fill.push(() => {
         r.memory = items.map((m) => ({
           stepIdx: m.stepIdx,
           memLogprobs: out[m.mem]!,
           baseLogprobs: out[m.base]!,
+          truncated: m.truncated,
         }));
       });
     }

@@ -25,6 +25,8 @@ export interface MemoryScore {
   memLogprobs: Float32Array;
   /** [L] log π(gold | question prompt, full history before the turn, `<answer>`). */
   baseLogprobs: Float32Array;
+  /** A context was shortened to fit the policy's maxTokens (memory_contexts.ts). */
+  truncated: boolean;
 }
 
 export interface Rollout {

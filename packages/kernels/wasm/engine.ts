@@ -22,6 +22,7 @@ export const KERNELS = [
   "matmul",
   "attention",
   "attentionBackward",
+  "attentionDecode",
   "gelu",
   "geluBackward",
   "silu",

@@ -18,7 +18,7 @@ import {
   swiglu,
   swigluBackward,
 } from "./kernels/activation.ts";
-import { attention, attentionBackward } from "./kernels/attention.ts";
+import { attention, attentionBackward, attentionDecode } from "./kernels/attention.ts";
 import { add, axpy, copyColumns, fill, mul, scale, sum } from "./kernels/elementwise.ts";
 import { matmul } from "./kernels/matmul.ts";
 import {
@@ -39,6 +39,7 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   matmul,
   attention,
   attentionBackward,
+  attentionDecode,
   layernorm,
   layernormBackward,
   rmsnorm,

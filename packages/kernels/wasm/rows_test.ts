@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import "../backends/all.ts";
 import { randint, randn } from "../create.ts";
 import { gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward } from "../ops/activation.ts";
-import { attention, attentionBackward } from "../ops/attention.ts";
+import { attention, attentionBackward, attentionDecode } from "../ops/attention.ts";
 import { add, axpyInto, mul, scale } from "../ops/elementwise.ts";
 import { logSoftmaxGather, logSoftmaxGatherBackward } from "../ops/logprob.ts";
 import { layernorm, layernormBackward, rmsnorm, rmsnormBackward } from "../ops/norm.ts";
@@ -53,6 +53,14 @@ describe.runIf(listBackends().includes("wasm"))("wasm kernels on 2 threads vs ts
       const f = attention(q, k, v, opts);
       const g = attentionBackward(r([B, T, H, Dh], 4, b), q, k, v, f.out, f.lse, opts);
       return [f.out, f.lse, g.dQ, g.dK, g.dV];
+    }, 1e-4);
+  });
+
+  it("decode attention against a KV cache (per-sequence positions and key starts)", () => {
+    const [B, Tq, H, Hkv, Dh, Tmax] = [3, 5, 4, 2, 16, 90];
+    same((b) => {
+      const [q, kc, vc] = [r([B, Tq, H, Dh], 1, b), r([B, Hkv, Tmax, Dh], 2, b), r([B, Hkv, Tmax, Dh], 3, b)];
+      return [attentionDecode(q, kc, vc, { pos: [0, 40, 85], keyStart: [0, 3, 42] })];
     }, 1e-4);
   });
 

@@ -86,6 +86,39 @@ function dot(a: usize, b: usize, n: i32): f32 {
   return r;
 }
 
+/**
+ * One query block against its keys: S = Q_blk·K[0..nk)ᵀ, masked softmax (row r sees keys
+ * 0 ..= min(hi0 + r, hiCap); lse written when lseBlk ≠ 0, stride 4 bytes), out_blk = P·V.
+ * Row strides (floats): ldq for q/out, ldk for k/v.
+ */
+function attendBlock(
+  qBlk: usize, oBlk: usize, ldq: i32, kBlk: usize, vBlk: usize, ldk: i32, rows: i32, nk: i32, Dh: i32,
+  hi0: i32, hiCap: i32, scale: f32, S: usize, lseBlk: usize,
+): void {
+  if (nk <= 0) {
+    for (let r = 0; r < rows; r++) {
+      zeroRow(oBlk + <usize>(r * ldq * 4), Dh);
+      if (lseBlk != 0) store<f32>(lseBlk + <usize>(r * 4), 0);
+    }
+    return;
+  }
+  gemm(qBlk, ldq, false, kBlk, ldk, true, S, nk, rows, nk, Dh, false, 0);
+  for (let r = 0; r < rows; r++) {
+    const s = S + <usize>(r * nk * 4);
+    const hi = min(hi0 + r, hiCap); // last visible column of this row
+    if (hi < 0) {
+      zeroRow(s, nk);
+      if (lseBlk != 0) store<f32>(lseBlk + <usize>(r * 4), 0);
+      continue;
+    }
+    const m = rowMax(s, hi + 1) * scale;
+    const sum = rowExp(s, nk, hi, scale, m);
+    rowScale(s, hi + 1, 1 / sum);
+    if (lseBlk != 0) store<f32>(lseBlk + <usize>(r * 4), m + Mathf.log(sum));
+  }
+  gemm(S, nk, false, vBlk, ldk, false, oBlk, ldq, rows, Dh, nk, false, 0);
+}
+
 export function attention(args: usize): void {
   const q = <usize>load<i32>(args, 4);
   const k = <usize>load<i32>(args, 8);
@@ -114,36 +147,53 @@ export function attention(args: usize): void {
     const rows = min(T, i0 + BQ) - i0;
     const kh = h / group;
     const lo = keyLo(args, b);
-    const kEnd = min(i0 + rows, keyEnd(args, b, T));
-    const nk = kEnd - lo;
-    const qBlk = q + <usize>((b * T + i0) * ldq + h * Dh) * 4;
-    const oBlk = out + <usize>((b * T + i0) * ldq + h * Dh) * 4;
-    const lseBlk = lse + <usize>((b * H + h) * T + i0) * 4;
-    if (nk <= 0) {
-      for (let r = 0; r < rows; r++) {
-        zeroRow(oBlk + <usize>(r * ldq * 4), Dh);
-        store<f32>(lseBlk + <usize>(r * 4), 0);
-      }
-      continue;
-    }
-    const kBlk = k + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
-    const vBlk = v + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
-    gemm(qBlk, ldq, false, kBlk, ldk, true, S, nk, rows, nk, Dh, false, 0);
     const kLast = keyEnd(args, b, T) - 1;
-    for (let r = 0; r < rows; r++) {
-      const s = S + <usize>(r * nk * 4);
-      const hi = min(i0 + r, kLast) - lo; // last visible column of this row
-      if (hi < 0) {
-        zeroRow(s, nk);
-        store<f32>(lseBlk + <usize>(r * 4), 0);
-        continue;
-      }
-      const m = rowMax(s, hi + 1) * scale;
-      const sum = rowExp(s, nk, hi, scale, m);
-      rowScale(s, hi + 1, 1 / sum);
-      store<f32>(lseBlk + <usize>(r * 4), m + Mathf.log(sum));
-    }
-    gemm(S, nk, false, vBlk, ldk, false, oBlk, ldq, rows, Dh, nk, false, 0);
+    const nk = min(i0 + rows, kLast + 1) - lo;
+    const qo = <usize>((b * T + i0) * ldq + h * Dh) * 4;
+    const ko = <usize>((b * T + max(lo, 0)) * ldk + kh * Dh) * 4;
+    const lseBlk = lse + <usize>((b * H + h) * T + i0) * 4;
+    attendBlock(q + qo, out + qo, ldq, k + ko, v + ko, ldk, rows, nk, Dh, i0 - lo, kLast - lo, scale, S, lseBlk);
+  }
+}
+
+/**
+ * Decoding: q [B,Tq,H,Dh] at positions pos[b] + i against caches [B,Hkv,Tmax,Dh]; query i sees
+ * slots keyStart[b] ..= pos[b] + i. Same words as attention with T = Tq, plus 17 Tmax · 18 pos ptr
+ * (lse and keyEnd unused).
+ */
+export function attentionDecode(args: usize): void {
+  const q = <usize>load<i32>(args, 4);
+  const kc = <usize>load<i32>(args, 8);
+  const vc = <usize>load<i32>(args, 12);
+  const out = <usize>load<i32>(args, 16);
+  const B = load<i32>(args, 24);
+  const Tq = load<i32>(args, 28);
+  const H = load<i32>(args, 32);
+  const Hkv = load<i32>(args, 36);
+  const Dh = load<i32>(args, 40);
+  const scale = load<f32>(args, 44);
+  const BQ = load<i32>(args, 56);
+  const S = <usize>load<i32>(args, 60) + <usize>threadId * <usize>load<i32>(args, 64);
+  const Tmax = load<i32>(args, 68);
+  const posP = <usize>load<i32>(args, 72);
+  const nBlocks = (Tq + BQ - 1) / BQ;
+  const total = B * H * nBlocks;
+  const group = H / Hkv;
+  const ldq = H * Dh;
+  for (;;) {
+    const u = atomic.add<i32>(args, 1);
+    if (u >= total) break;
+    const b = u / (H * nBlocks);
+    const h = (u / nBlocks) % H;
+    const i0 = (u % nBlocks) * BQ;
+    const rows = min(Tq, i0 + BQ) - i0;
+    const kh = h / group;
+    const lo = keyLo(args, b);
+    const p0 = load<i32>(posP + <usize>(b * 4)) + i0; // position of the block's first query
+    const nk = p0 + rows - lo;
+    const qo = <usize>((b * Tq + i0) * ldq + h * Dh) * 4;
+    const ko = <usize>(((b * Hkv + kh) * Tmax + lo) * Dh) * 4;
+    attendBlock(q + qo, out + qo, ldq, kc + ko, vc + ko, Dh, rows, nk, Dh, p0 - lo, 0x7fffffff, scale, S, 0);
   }
 }
 

@@ -7,7 +7,7 @@ import { MATMUL_SCRATCH, setMatmulScratch } from "./matmul";
 import { initConsts } from "./math";
 
 export { adamw, gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward } from "./activation";
-export { attention, attentionBackward } from "./attention";
+export { attention, attentionBackward, attentionDecode } from "./attention";
 export { binary, copyColumns, fill, sumLeading } from "./elementwise";
 export { matmul } from "./matmul";
 export {

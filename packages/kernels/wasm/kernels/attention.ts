@@ -1,11 +1,12 @@
 /**
- * Host side of the fused causal attention (assembly/attention.ts): writes the argument block, copies
+ * Host side of the fused causal attention and KV-cache decoding (assembly/attention.ts): writes the
+ * argument block, copies
  * the per-sequence key ranges into wasm memory and sizes the per-thread score buffers
  * (BQ × T floats forward, twice that backward).
  *
  * Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts (against ts).
  */
-import type { AttentionArgs, AttentionBackwardArgs } from "../../kernel_types.ts";
+import type { AttentionArgs, AttentionBackwardArgs, AttentionDecodeArgs } from "../../kernel_types.ts";
 import { getEngine, type WasmEngine } from "../engine.ts";
 import { ptrOf } from "./matmul.ts";
 
@@ -59,4 +60,31 @@ export function attentionBackward(a: AttentionBackwardArgs): void {
   w[19] = ptrOf(a.dK);
   w[20] = ptrOf(a.dV);
   e.run("attentionBackward", work >= e.config.minParallelWork);
+}
+
+export function attentionDecode(a: AttentionDecodeArgs): void {
+  const e = getEngine();
+  if (a.B * a.Tq * a.H === 0) return;
+  const w = e.args;
+  w[1] = ptrOf(a.q);
+  w[2] = ptrOf(a.kCache);
+  w[3] = ptrOf(a.vCache);
+  w[4] = ptrOf(a.out);
+  w[5] = 0;
+  w[6] = a.B;
+  w[7] = a.Tq;
+  w[8] = a.H;
+  w[9] = a.Hkv;
+  w[10] = a.Dh;
+  e.argsF32[11] = a.scale;
+  w[12] = mask(e, "attention.keyStart", a.keyStart);
+  w[13] = 0;
+  const bq = Math.min(BQ, a.Tq);
+  w[14] = bq;
+  const perThread = Math.ceil((bq * a.Tmax * 4) / 64) * 64;
+  w[15] = e.buffer("attention.blocks", perThread * e.threads);
+  w[16] = perThread;
+  w[17] = a.Tmax;
+  w[18] = mask(e, "attention.pos", a.pos);
+  e.run("attentionDecode", a.B * a.H * a.Tq * a.Tmax * a.Dh >= e.config.minParallelWork);
 }

@@ -43,6 +43,7 @@ export const KERNELS = [
   "sumLeading",
   "copyColumns",
   "fill",
+  "sumSquares",
 ] as const;
 export type KernelExport = (typeof KERNELS)[number];
 

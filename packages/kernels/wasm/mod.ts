@@ -19,7 +19,7 @@ import {
   swigluBackward,
 } from "./kernels/activation.ts";
 import { attention, attentionBackward, attentionDecode } from "./kernels/attention.ts";
-import { add, axpy, copyColumns, fill, mul, scale, sum } from "./kernels/elementwise.ts";
+import { add, axpy, copyColumns, fill, mul, scale, sum, sumSquares } from "./kernels/elementwise.ts";
 import { matmul } from "./kernels/matmul.ts";
 import {
   layernorm,
@@ -62,6 +62,7 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   sum,
   copyColumns,
   fill,
+  sumSquares,
 };
 
 await ensureKernelsBuilt();

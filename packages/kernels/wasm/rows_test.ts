@@ -12,7 +12,7 @@ import { attention, attentionBackward, attentionDecode } from "../ops/attention.
 import { add, axpyInto, mul, scale } from "../ops/elementwise.ts";
 import { logSoftmaxGather, logSoftmaxGatherBackward } from "../ops/logprob.ts";
 import { layernorm, layernormBackward, rmsnorm, rmsnormBackward } from "../ops/norm.ts";
-import { sum, sumLeading } from "../ops/reduce.ts";
+import { sum, sumLeading, sumSquares } from "../ops/reduce.ts";
 import { concatLast, splitLast } from "../ops/shape.ts";
 import { adamw } from "../ops/optim.ts";
 import { softmax, softmaxBackward } from "../ops/softmax.ts";
@@ -126,6 +126,7 @@ describe.runIf(listBackends().includes("wasm"))("wasm kernels on 2 threads vs ts
         sum(x, -1),
         ...parts,
         concatLast(parts),
+        sumSquares([a, r([150001], 8, b), x]),
       ];
     });
   });

@@ -169,3 +169,33 @@ export function fill(args: usize): void {
     for (; i < e; i++) store<f32>(o + <usize>(i * 4), f32x4.extract_lane(v, 0));
   }
 }
+
+/**
+ * partials[u] = Σ x[i]² (f64) over chunk u (the host adds the partials: gradient norms).
+ * Words: 1 n · 2 chunk · 3 x · 4 partials (f64 per chunk)
+ */
+export function sumSquares(args: usize): void {
+  const n = load<i32>(args, 4);
+  const size = load<i32>(args, 8);
+  const x = <usize>load<i32>(args, 12);
+  const parts = <usize>load<i32>(args, 16);
+  while (nextChunk(args, n, size)) {
+    let i = lo();
+    const e = hi();
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    for (; i + 4 <= e; i += 4) {
+      const v = v128.load(x + <usize>(i * 4));
+      const s = f32x4.mul(v, v); // f32 squares: exact to 2^-24 relative, summed in f64
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(s));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(s, s, 2, 3, 0, 1)));
+    }
+    const t = f64x2.add(a0, a1);
+    let r = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+    for (; i < e; i++) {
+      const v = <f64>load<f32>(x + <usize>(i * 4));
+      r += v * v;
+    }
+    store<f64>(parts + <usize>(lo() / size) * 8, r);
+  }
+}

@@ -8,7 +8,7 @@ import { initConsts } from "./math";
 
 export { adamw, gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward } from "./activation";
 export { attention, attentionBackward, attentionDecode } from "./attention";
-export { binary, copyColumns, fill, sumLeading } from "./elementwise";
+export { binary, copyColumns, fill, sumLeading, sumSquares } from "./elementwise";
 export { matmul } from "./matmul";
 export {
   layernorm, layernormBackward, logSoftmaxGather, logSoftmaxGatherBackward, rmsnorm, rmsnormBackward,

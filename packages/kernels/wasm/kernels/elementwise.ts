@@ -1,6 +1,7 @@
 /**
  * Host side of the cheap elementwise kernels (assembly/elementwise.ts): add / mul with a broadcast
- * suffix, scale, axpy, sum over leading rows (bias gradients), and column copies (split / concat).
+ * suffix, scale, axpy, sum over leading rows (bias gradients), column copies (split / concat), fill
+ * and sums of squares (gradient norms).
  * Other sum modes run the ts kernel.
  *
  * Test: spec/elementwise_test.ts, spec/reduce_test.ts (against ts) and wasm/rows_test.ts.
@@ -80,4 +81,25 @@ export function fill({ out, value }: FillArgs): void {
     return;
   }
   getEngine().fillWords(ptrOf(out), out.size, value);
+}
+
+export function sumSquares({ x, out, accumulate }: SumSquaresArgs): void {
+  const e = getEngine();
+  const n = x.size;
+  const chunk = 1 << 16;
+  const units = Math.ceil(n / chunk);
+  let total = 0;
+  if (n > 0) {
+    const parts = e.buffer("sumSquares.parts", units * 8);
+    const w = e.args;
+    w[1] = n;
+    w[2] = chunk;
+    w[3] = ptrOf(x);
+    w[4] = parts;
+    e.run("sumSquares", units > 1);
+    const p = new Float64Array(e.memory.buffer, parts, units);
+    for (let i = 0; i < units; i++) total += p[i]!;
+  }
+  const o = out.data;
+  o[0] = (accumulate ? o[0]! : 0) + total;
 }

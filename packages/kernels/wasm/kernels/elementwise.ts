@@ -13,6 +13,7 @@ import type {
   FillArgs,
   ScaleArgs,
   SumArgs,
+  SumSquaresArgs,
 } from "../../kernel_types.ts";
 import { getKernelExact } from "../../registry.ts";
 import type { Tensor } from "../../tensor.ts";

@@ -206,6 +206,31 @@ export class Model {
     return out;
   }
 
+  /**
+   * Overwrites the parameters in place from host arrays (model layout), e.g. to sync a rollout worker
+   * to newly published policy weights. Every parameter must be present with the right size.
+   */
+  setFromArrays(arrays: Map<string, ArrayLike<number>>): void {
+    for (const [n, t] of this.params) {
+      const a = arrays.get(n);
+      if (a === undefined) throw new Error(`model.setFromArrays: parameter "${n}" is missing`);
+      if (a.length !== t.size)
+        throw new Error(
+          `model.setFromArrays: parameter "${n}" has ${a.length} values, expected ${t.size} (shape [${t.shape}])`,
+        );
+      t.write(a);
+    }
+  }
+
+  /** An independent copy (same config and values; no gradients), e.g. a frozen reference policy. */
+  async clone(opts: Omit<ModelOptions, "seed"> = {}): Promise<Model> {
+    return Model.fromArrays(this.config, await this.toArrays(), {
+      backend: this.backend,
+      dtype: this.dtype,
+      ...opts,
+    });
+  }
+
   /** Number of parameters. */
   numParams(): number {
     let n = 0;

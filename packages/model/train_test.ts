@@ -59,6 +59,25 @@ describe("training", () => {
   });
 });
 
+describe("model copies", () => {
+  it("clone is independent; setFromArrays syncs values", async () => {
+    const a = Model.init(preset("tiny-gpt2"), { seed: 1 });
+    const b = await a.clone();
+    const items = randomItems(2, a.config.vocabSize, 5);
+    const lp = async (m: Model) => Array.from((await forwardLogprobs(m, items, { train: false })).flat);
+    expect(await lp(b)).toEqual(await lp(a));
+    const opt = new AdamW(a, { lr: 1e-2 });
+    await sftStep(a, items);
+    opt.step();
+    expect(await lp(b)).not.toEqual(await lp(a));
+    b.setFromArrays(await a.toArrays());
+    expect(await lp(b)).toEqual(await lp(a));
+    expect(() => b.setFromArrays(new Map())).toThrow(/parameter "transformer.wte.weight" is missing/);
+    a.dispose();
+    b.dispose();
+  });
+});
+
 describe("score", () => {
   it("equals one forward per item, in input order, across batch splits", async () => {
     const m = Model.init(preset("tiny-llama", { initStd: 0.2 }), { seed: 3 });

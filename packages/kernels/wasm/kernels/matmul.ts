@@ -1,8 +1,8 @@
 /**
  * Host side of the wasm matmul: splits the strided batched GEMM into work units and writes the
- * argument block of assembly/matmul.ts. Units are (batch item × row block × column block); row blocks
- * come first (each unit repacks its slice of B, so fewer, taller units waste less), columns are split
- * only when rows alone cannot keep every thread busy (short M, e.g. decoding).
+ * argument block of assembly/matmul.ts. Units are (batch item × row block × column block): batch items
+ * first; when they cannot keep every thread busy, rows and columns are split into the most square
+ * blocks (each unit repacks its slices of A and B, so square units waste the least).
  *
  * Test: packages/kernels/wasm/matmul_test.ts (engine level) and spec/matmul_test.ts (against ts).
  */
@@ -60,15 +60,22 @@ export function launchMatmul(e: WasmEngine, p: MatmulPtrs): void {
   const nBatchU = p.strideOut === 0 ? 1 : batch;
   let rowsPer = M;
   let colsPer = N;
-  if (parallel) {
-    const want = threads * UNITS_PER_THREAD;
-    if (nBatchU < want) {
-      const split = Math.ceil(want / nBatchU);
-      rowsPer = Math.min(M, Math.max(MIN_ROWS, Math.ceil(M / split / MR) * MR));
-      const rowUnits = Math.ceil(M / rowsPer);
-      if (nBatchU * rowUnits < want) {
-        const colSplit = Math.ceil(want / (nBatchU * rowUnits));
-        colsPer = Math.min(N, Math.max(MIN_COLS, Math.ceil(N / colSplit / NR) * NR));
+  if (parallel && nBatchU < threads * UNITS_PER_THREAD) {
+    // Split rows × columns into ≥ `need` units, choosing the most square units: a unit repacks
+    // rows·K of A per 512-column block and K·cols of B, so packing costs ≈ 1/rows + 1/min(cols, 512)
+    // per multiply-add.
+    const need = Math.ceil((threads * UNITS_PER_THREAD) / nBatchU);
+    let best = Number.NEGATIVE_INFINITY;
+    for (let rs = 1; rs <= need; rs++) {
+      const r = Math.min(M, Math.max(Math.ceil(M / rs / MR) * MR, MIN_ROWS));
+      const c = Math.min(N, Math.max(Math.ceil(N / Math.ceil(need / rs) / NR) * NR, MIN_COLS));
+      const units = Math.ceil(M / r) * Math.ceil(N / c);
+      // Enough units beats too few; then the cheapest packing (or, if never enough, the most units).
+      const score = units >= need ? 10 - 1 / r - 1 / Math.min(c, 512) : units / need;
+      if (score > best) {
+        best = score;
+        rowsPer = r;
+        colsPer = c;
       }
     }
   }

@@ -19,7 +19,7 @@ describe("simd detection", () => {
 });
 
 describe("WasmEngine", () => {
-  const engine = new WasmEngine({ threads: 2, minParallelWork: 0 });
+  const engine = new WasmEngine({ threads: 2, simd: "auto", minParallelWork: 0 });
   afterAll(() => engine.dispose());
 
   it("loads the build matching the SIMD mode", () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { forwardLogprobs, sftStep } from "./logprobs.ts";
 import { Model } from "./params.ts";
 import { type PresetName, preset } from "./presets.ts";
 import { Rng } from "./rng.ts";
-import { type NamedTensor, serializeSafetensors } from "./safetensors.ts";
+import { type NamedTensor, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
 import { randomItems } from "./testing.ts";
 import { AdamW } from "./train.ts";
 
@@ -77,6 +77,32 @@ describe.each(["tiny-gpt2", "tiny-llama"] as PresetName[])("checkpoints (%s)", (
     await writeHfFixture(dir, m);
     const back = await loadModel(dir);
     expect(await logprobs(back, 2)).toEqual(await logprobs(m, 2));
+    m.dispose();
+    back.dispose();
+  });
+
+  it("loads a sharded directory (model.safetensors.index.json)", async () => {
+    const dir = await tmp();
+    const m = Model.init(c, { seed: 7 });
+    await saveCheckpoint(dir, m);
+    const all = parseSafetensors(await readFile(join(dir, "model.safetensors"))).tensors;
+    await rm(join(dir, "model.safetensors"));
+    const names = [...all.keys()];
+    const weightMap: Record<string, string> = {};
+    for (const [k, part] of [names.slice(0, 5), names.slice(5)].entries()) {
+      const file = `model-0000${k + 1}-of-00002.safetensors`;
+      await writeFile(
+        join(dir, file),
+        serializeSafetensors(part.map((n) => [n, all.get(n)!] as [string, NamedTensor])),
+      );
+      for (const n of part) weightMap[n] = file;
+    }
+    await writeFile(
+      join(dir, "model.safetensors.index.json"),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
+    const back = await loadModel(dir);
+    expect(await logprobs(back, 4)).toEqual(await logprobs(m, 4));
     m.dispose();
     back.dispose();
   });

@@ -125,7 +125,7 @@ export function fromHfConfig(j: Record<string, unknown>, where = "config.json"):
         nHeads: heads,
         nKvHeads: num("num_key_value_heads", heads),
         dFf: num("intermediate_size"),
-        maxSeqLen: num("max_position_embeddings", 2048),
+        maxSeqLen: num("max_position_embeddings", type === "qwen2" ? 32768 : 2048), // HF class defaults
         normEps: num("rms_norm_eps", 1e-6),
         ropeTheta: num("rope_theta", 10000),
         tieEmbeddings: bool("tie_word_embeddings", false),

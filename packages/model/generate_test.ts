@@ -1,3 +1,8 @@
+/**
+ * Acceptance: KV-cache generation equals generation by full recomputation, token for token, for both
+ * families and every registered backend, with mixed prompt lengths in one batch; reported log-probs
+ * equal teacher-forced scoring; seeds reproduce; stop ids and length limits end sequences.
+ */
 import { listBackends, memory } from "@mempo/kernels";
 import { describe, expect, it } from "vitest";
 import { generate } from "./generate.ts";

@@ -1,3 +1,7 @@
+/**
+ * Acceptance: whole-model gradient check for both families in float64 (ts backend, f64 tensors)
+ * against central finite differences, over a padded batch with mixed lengths and loss masks.
+ */
 import { memory, tsBackend } from "@mempo/kernels";
 import { describe, expect, it } from "vitest";
 import { forwardLogprobs } from "./logprobs.ts";

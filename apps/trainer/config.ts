@@ -18,8 +18,8 @@ const f = <T extends z.ZodType>(schema: T, value: z.output<T>, doc: string) =>
 
 /** Trainer-level model shapes; any @mempo/model preset name works too. vocabSize comes from the tokenizer. */
 export const TRAINER_MODEL_PRESETS = {
-  /** ≈40k parameters: for tests and the smoke profile. */
-  tiny: { family: "llama", dModel: 32, nLayers: 2, nHeads: 2, nKvHeads: 1, dFf: 64, qkvBias: true },
+  /** ≈0.1M parameters: for tests and the smoke profile. */
+  tiny: { family: "llama", dModel: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, dFf: 128, qkvBias: true },
   /** ≈1M parameters with a 2k vocabulary: the default run's policy. */
   small: { family: "llama", dModel: 128, nLayers: 4, nHeads: 4, nKvHeads: 2, dFf: 384, qkvBias: true },
 } as const;
@@ -41,9 +41,9 @@ export const configSchema = z.object({
   data: z
     .object({
       worldSeed: f(int(0), 1, "seed of the fictional encyclopedia"),
-      entities: f(int(10), 800, "entities in the world (≈2.65 passages each)"),
-      trainTasks: f(int(1), 500, "2-objective training tasks (SFT teacher data and RL prompts)"),
-      evalTasks: f(int(1), 16, "held-out tasks per objective count N"),
+      entities: f(int(10), 1800, "entities in the world (≈2.65 passages each)"),
+      trainTasks: f(int(1), 2500, "2-objective training tasks (SFT teacher data and RL prompts)"),
+      evalTasks: f(int(1), 32, "held-out tasks per objective count N"),
       evalObjectives: f(z.array(int(1).max(16)).min(1), [2, 4, 6], "the N of the evaluation tasks"),
       topk: f(int(1), 3, "passages per search"),
       turnsPerObjective: f(int(1), 2, "turn budget = turnsPerObjective·N + extraTurns"),
@@ -73,9 +73,9 @@ export const configSchema = z.object({
     .prefault({}),
   sft: z
     .object({
-      epochs: f(z.number().positive(), 2, "passes over the kept teacher turns"),
+      epochs: f(z.number().positive(), 1, "passes over the kept teacher turns"),
       batchSize: f(int(1), 8, "turns per optimizer step"),
-      lr: f(z.number().positive(), 2e-3, "peak learning rate"),
+      lr: f(z.number().positive(), 3e-3, "peak learning rate"),
       warmupSteps: f(int(0), 20, "linear warmup steps"),
       minLrRatio: f(prob(), 0.1, "cosine floor as a fraction of lr"),
       weightDecay: f(z.number().min(0), 0.1, "AdamW decoupled weight decay"),
@@ -86,12 +86,12 @@ export const configSchema = z.object({
   rl: z
     .object({
       algo: f(z.enum(["mempo", "grpo"]), "mempo", "grpo = memory advantage off"),
-      iterations: f(int(0), 12, "RL iterations (one optimizer step each)"),
+      iterations: f(int(0), 10, "RL iterations (one optimizer step each)"),
       tasksPerIteration: f(int(1), 4, "tasks sampled per iteration"),
       groupSize: f(int(2), 4, "G rollouts per task"),
       temperature: f(z.number().positive(), 1, "rollout sampling temperature"),
       maxNewTokens: f(int(8), 160, "generation budget per turn"),
-      lr: f(z.number().positive(), 2e-4, "peak learning rate"),
+      lr: f(z.number().positive(), 1e-4, "peak learning rate"),
       warmupSteps: f(int(0), 2, "linear warmup iterations"),
       rewardMode: f(z.enum(["strict", "f1"]), "f1", "trajectory reward: all-EM or mean F1"),
       memoryNormalization: f(z.enum(["pooled", "per-turn"]), "pooled", "A^M normalisation"),
@@ -111,7 +111,7 @@ export const configSchema = z.object({
   eval: z
     .object({
       temperature: f(z.number().min(0), 0, "0 = greedy decoding"),
-      maxNewTokens: f(int(8), 160, "generation budget per turn"),
+      maxNewTokens: f(int(8), 192, "generation budget per turn"),
       teacher: f(z.boolean(), true, "also score the scripted teacher as a reference line"),
     })
     .prefault({}),
@@ -131,13 +131,13 @@ export const PROFILES: Record<Config["profile"], ConfigInput> = {
   default: {},
   /** About a minute on 2 cores: a tiny world and model, a few steps of each stage. */
   smoke: {
-    data: { entities: 120, trainTasks: 24, evalTasks: 3, evalObjectives: [2, 4] },
-    tokenizer: { vocabSize: 400, teacherTasks: 12 },
+    data: { entities: 120, trainTasks: 48, evalTasks: 3, evalObjectives: [2, 4] },
+    tokenizer: { vocabSize: 600, teacherTasks: 16 },
     model: { preset: "tiny", maxSeqLen: 2048 },
-    sft: { epochs: 1, batchSize: 8, warmupSteps: 2 },
-    rl: { iterations: 2, tasksPerIteration: 2, groupSize: 2, maxNewTokens: 48 },
-    eval: { maxNewTokens: 48 },
-    log: { every: 5 },
+    sft: { epochs: 6, lr: 5e-3, warmupSteps: 10 },
+    rl: { iterations: 2, tasksPerIteration: 2, groupSize: 2, maxNewTokens: 128 },
+    eval: { maxNewTokens: 128 },
+    log: { every: 25 },
   },
 };
 

@@ -6,7 +6,8 @@
  *   mempo|grpo the RL model (named by --rl.algo), `mem` retention
  *   react      the same RL weights (the SFT ones when there is no RL checkpoint) with `full`
  *              retention: every earlier turn stays in the context (ReAct-style history)
- *   teacher    the scripted teacher with its default imperfections, as a reference line
+ *   teacher    the scripted teacher with its default imperfections, as a reference line, under `mem`
+ *              and (teacher-full) `full` retention: the same behaviour, the full history's token cost
  * Per agent and N: F1 and EM (×100, MEM1 scoring), TT (tokens processed over the episode) and PT (peak
  * context), with our tokenizer, plus answer and format-failure rates. Writes eval.json and report.md.
  *
@@ -110,25 +111,26 @@ function summarize(a: ModelAgent, n: number, rs: readonly Rollout[], seconds: nu
 async function teacherRows(run: Run, data: Data, tok: Tokenizer): Promise<EvalRow[]> {
   const counter = codecCounter("ours", tok);
   const rows: EvalRow[] = [];
-  for (const { n, tasks } of data.eval) {
-    const t0 = performance.now();
-    const eps = await teacherEpisodes(data, run.config, tasks);
-    const usage = eps.map((e) => tokenUsage(e.turns, counter));
-    rows.push({
-      agent: "teacher",
-      weights: "scripted",
-      retention: "mem",
-      n,
-      tasks: eps.length,
-      f1: round(mean(eps.map((e) => e.score.f1)), 2),
-      em: round(mean(eps.map((e) => e.score.em)), 2),
-      tt: round(mean(usage.map((u) => u.tt)), 1),
-      pt: round(mean(usage.map((u) => u.pt)), 1),
-      turns: round(mean(eps.map((e) => e.turns.length)), 2),
-      answerRate: round(mean(eps.map((e) => (e.finish === "answer" ? 1 : 0))), 3),
-      formatFailureRate: round(mean(eps.map((e) => (e.formatValid ? 0 : 1))), 3),
-      seconds: round((performance.now() - t0) / 1000, 1),
-    });
-  }
+  for (const retention of ["mem", "full"] as const)
+    for (const { n, tasks } of data.eval) {
+      const t0 = performance.now();
+      const eps = await teacherEpisodes(data, run.config, tasks, retention);
+      const usage = eps.map((e) => tokenUsage(e.turns, counter));
+      rows.push({
+        agent: retention === "mem" ? "teacher" : "teacher-full",
+        weights: "scripted",
+        retention,
+        n,
+        tasks: eps.length,
+        f1: round(mean(eps.map((e) => e.score.f1)), 2),
+        em: round(mean(eps.map((e) => e.score.em)), 2),
+        tt: round(mean(usage.map((u) => u.tt)), 1),
+        pt: round(mean(usage.map((u) => u.pt)), 1),
+        turns: round(mean(eps.map((e) => e.turns.length)), 2),
+        answerRate: round(mean(eps.map((e) => (e.finish === "answer" ? 1 : 0))), 3),
+        formatFailureRate: round(mean(eps.map((e) => (e.formatValid ? 0 : 1))), 3),
+        seconds: round((performance.now() - t0) / 1000, 1),
+      });
+    }
   return rows;
 }

@@ -58,7 +58,9 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
   const fromRl = start.resume?.info.stage === "rl";
   const model = fromRl ? start.resume!.model : await loadModel(sftDir, { backend });
   const ref = modelPolicy(await loadModel(sftDir, { backend }), { maxBatchTokens: cfg.microBatchTokens });
-  const opt = (fromRl ? start.resume!.optimizer : null) ?? newOptimizer(model, cfg);
+  // The schedule follows this run's config; a resumed run restores the moments and the step count.
+  const opt = newOptimizer(model, cfg);
+  if (fromRl && start.resume!.optimizer) opt.loadState(await start.resume!.optimizer.state());
   const first = fromRl ? start.resume!.info.step : 0;
   const policy = modelPolicy(model, { version: first, maxBatchTokens: cfg.microBatchTokens });
   const loss = rlLossConfig(cfg);

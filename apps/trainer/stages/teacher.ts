@@ -1,6 +1,7 @@
 /**
- * The scripted teacher (@mempo/env) run on a task list with the configured imperfections, under the
- * `mem` retention policy and the task's turn budget. Its episodes are text; SFT encodes them into
+ * The scripted teacher (@mempo/env) run on a task list with the configured imperfections, under a
+ * retention policy (`mem` by default) and the task's turn budget. The teacher reads only its last
+ * `<mem>` and `<information>`, so under `full` retention it acts the same and only the context grows. Its episodes are text; SFT encodes them into
  * token-id step records, the tokenizer stage trains on their transcripts, eval scores them as the
  * reference line.
  */
@@ -9,12 +10,17 @@ import type { Config } from "../config.ts";
 import { type Data, maxTurns } from "./data.ts";
 
 /** One episode per task, in order (deterministic: the teacher is seeded per task id). */
-export async function teacherEpisodes(data: Data, cfg: Config, tasks: readonly Task[]): Promise<Episode[]> {
+export async function teacherEpisodes(
+  data: Data,
+  cfg: Config,
+  tasks: readonly Task[],
+  policy: "mem" | "full" = "mem",
+): Promise<Episode[]> {
   const teacher = new Teacher(data.qa, cfg.teacher);
   const out: Episode[] = [];
   for (const task of tasks) {
     const n = task.objectives.length;
-    const opts = { maxTurns: maxTurns(cfg.data, n), topk: cfg.data.topk, policy: "mem" as const };
+    const opts = { maxTurns: maxTurns(cfg.data, n), topk: cfg.data.topk, policy };
     out.push(await runEpisode(teacher.agentFor(task), task, data.index, opts));
   }
   return out;

@@ -2,11 +2,12 @@
  * Per-layer key/value caches for generation: k and v of shape [B, Hkv, Tmax, Dh] per layer, on the
  * model's backend. Slot t of sequence b holds the key/value of that sequence's token at position t.
  * `select` keeps a subset of sequences (used to drop finished ones from the batch) with a row gather
- * over the batch dimension.
+ * over the batch dimension. A cache can start from host arrays (the prefix-sharing scorer fills each
+ * sequence's slots with the keys/values of the prefix it continues).
  *
  * Test: `npx vitest run generate_test.ts`.
  */
-import { gatherRows, keep, type Tensor, tensor, tidy, zeros } from "@mempo/kernels";
+import { type FloatArray, gatherRows, keep, type Tensor, tensor, tidy, zeros } from "@mempo/kernels";
 import type { Model } from "./params.ts";
 
 export class KvCache {
@@ -15,12 +16,23 @@ export class KvCache {
   B: number;
   readonly Tmax: number;
 
-  constructor(m: Model, B: number, Tmax: number) {
+  /**
+   * An empty (zeroed) cache, or one holding `init.k[l]` / `init.v[l]` (host arrays [B, Hkv, Tmax, Dh]
+   * in the model's dtype, one per layer).
+   */
+  constructor(m: Model, B: number, Tmax: number, init?: { k: FloatArray[]; v: FloatArray[] }) {
     const c = m.config;
     const shape = [B, c.nKvHeads, Tmax, c.dModel / c.nHeads];
     const opts = { backend: m.backend, dtype: m.dtype };
-    this.k = Array.from({ length: c.nLayers }, () => keep(zeros(shape, opts)));
-    this.v = Array.from({ length: c.nLayers }, () => keep(zeros(shape, opts)));
+    const make = (src: FloatArray[] | undefined) =>
+      Array.from({ length: c.nLayers }, (_, l) => {
+        if (!src) return keep(zeros(shape, opts));
+        if (src.length !== c.nLayers)
+          throw new Error(`KvCache: init has ${src.length} layers; the model has ${c.nLayers}`);
+        return keep(tensor(src[l]!, shape, opts));
+      });
+    this.k = make(init?.k);
+    this.v = make(init?.v);
     this.B = B;
     this.Tmax = Tmax;
   }

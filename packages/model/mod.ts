@@ -41,5 +41,7 @@ export {
 } from "./safetensors.ts";
 export { resolveSampling, SAMPLING_DEFAULTS, type SamplingConfig, sampleToken } from "./sample.ts";
 export { learningRate, type ScheduleConfig } from "./schedule.ts";
+export { buildPrefixTree, type PrefixNode, type PrefixTree, treeTokens } from "./prefix_tree.ts";
 export { type ScoreOptions, score } from "./score.ts";
+export { scoreShared } from "./score_shared.ts";
 export { AdamW, type OptimizerState, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from "./train.ts";

@@ -3,17 +3,26 @@
  * gradient. MemPO's memory reward calls this many times per step (P(gold | question, memory) and the
  * full-history baseline), so the items are sorted by length and cut into padded batches of at most
  * `maxBatchTokens` positions: one forward per batch, and the output head runs only on target rows.
+ * With `sharePrefixes`, items whose inputs share a prefix run it once (score_shared.ts).
  *
  * Test: `npx vitest run score_test.ts`.
  */
 import { forwardLogprobs } from "./logprobs.ts";
 import type { Model } from "./params.ts";
+import { scoreShared } from "./score_shared.ts";
 
 export interface ScoreOptions {
   /** Upper bound on B·T positions per forward (a single longer item still runs alone); default 8192. */
   maxBatchTokens?: number;
   /** Softmax temperature; default 1. */
   temperature?: number;
+  /**
+   * Run each input prefix shared by several items once, from a KV cache ({@link scoreShared});
+   * default false. Same results up to float round-off.
+   */
+  sharePrefixes?: boolean;
+  /** With `sharePrefixes`: upper bound on B·Tmax KV-cache slots per forward; default 65536. */
+  maxCacheTokens?: number;
 }
 
 /**
@@ -31,6 +40,7 @@ export async function score(
       `score: ${contexts.length} contexts but ${targets.length} targets; pass one target per context`,
     );
   }
+  if (opts.sharePrefixes) return scoreShared(m, contexts, targets, opts);
   const budget = opts.maxBatchTokens ?? 8192;
   const n = contexts.length;
   const out: Float32Array[] = new Array(n);

@@ -2,7 +2,9 @@
  * `modelPolicy`: @mempo/model's transformer as a rollout Policy. `generate` is the model's batched
  * KV-cache generation (stop ids, per-token log-probs at the sampling temperature, finish reason);
  * `score` is its batched teacher-forced scoring at temperature 1 (the policy's own distribution,
- * for MemPO's memory reward). Bump `version` after each optimizer step.
+ * for MemPO's memory reward), by default prefix-sharing: the question prompt of a group and the
+ * nested full-history baselines of a rollout run through the model once (`scoreShared`; same
+ * log-probs as plain scoring up to float round-off). Bump `version` after each optimizer step.
  * Test: `npx vitest run model_policy_test.ts`.
  */
 import { generate, type Model, score } from "@mempo/model";
@@ -11,6 +13,8 @@ import type { GenerateRequest, Policy, PolicyGeneration } from "./policy.ts";
 export interface ModelPolicyOptions {
   /** Padded positions per scoring forward (B·T). Default 8192. */
   maxBatchTokens?: number;
+  /** Score shared context prefixes once (@mempo/model `scoreShared`); false = plain `score`. Default true. */
+  sharePrefixes?: boolean;
   /** Initial version. Default 0. */
   version?: number;
 }
@@ -20,6 +24,7 @@ export class ModelPolicy implements Policy {
   version: number;
   readonly maxTokens: number;
   readonly #maxBatchTokens: number;
+  readonly #sharePrefixes: boolean;
 
   constructor(
     readonly model: Model,
@@ -27,6 +32,7 @@ export class ModelPolicy implements Policy {
   ) {
     this.version = opts.version ?? 0;
     this.#maxBatchTokens = opts.maxBatchTokens ?? 8192;
+    this.#sharePrefixes = opts.sharePrefixes ?? true;
     this.maxTokens = model.config.maxSeqLen;
   }
 
@@ -40,7 +46,10 @@ export class ModelPolicy implements Policy {
   }
 
   score(contexts: readonly Uint32Array[], targets: readonly Uint32Array[]): Promise<Float32Array[]> {
-    return score(this.model, contexts, targets, { maxBatchTokens: this.#maxBatchTokens });
+    return score(this.model, contexts, targets, {
+      maxBatchTokens: this.#maxBatchTokens,
+      sharePrefixes: this.#sharePrefixes,
+    });
   }
 }
 

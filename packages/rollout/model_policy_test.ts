@@ -80,6 +80,20 @@ describe("modelPolicy", () => {
         expect(mem.baseLogprobs[j]!).toBeLessThanOrEqual(0);
       }
     });
+    // prefix-sharing (default) and plain scoring give the same memory scores
+    const memories = (gs: typeof groups) => gs.flatMap((g) => g.rollouts.flatMap((x) => x.memory!));
+    const shared = memories(groups);
+    await scoreMemories(modelPolicy(m, { sharePrefixes: false }), groups, codec);
+    const plain = memories(groups);
+    let maxDiff = 0;
+    expect(plain.length).toBe(shared.length);
+    shared.forEach((s, k) => {
+      for (let j = 0; j < s.memLogprobs.length; j++) {
+        maxDiff = Math.max(maxDiff, Math.abs(s.memLogprobs[j]! - plain[k]!.memLogprobs[j]!));
+        maxDiff = Math.max(maxDiff, Math.abs(s.baseLogprobs[j]! - plain[k]!.baseLogprobs[j]!));
+      }
+    });
+    expect(maxDiff).toBeLessThanOrEqual(1e-4);
     const batch = assembleBatch(groups, {}, { memory: true });
     expect(batch.memory!.segments.length).toBe(groups.reduce((s, g) => s + g.rollouts[0]!.steps.length, 0));
     m.dispose();

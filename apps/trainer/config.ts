@@ -58,7 +58,7 @@ export const configSchema = z.object({
     .prefault({}),
   model: z
     .object({
-      preset: f(z.enum(MODEL_PRESET_NAMES), "small", "model shape (tiny, small, default, …)"),
+      preset: f(z.enum(MODEL_PRESET_NAMES), "small", "model shape: tiny, small, or a @mempo/model preset"),
       maxSeqLen: f(int(64), 4096, "longest context in tokens (RoPE; no cost when unused)"),
     })
     .prefault({}),

@@ -5,7 +5,7 @@
  * `mempo data|tokenizer|sft|rl|eval --run DIR` runs one stage on a run directory; `mempo help` lists
  * every flag with its default.
  *
- *   npm run train                                  # default profile, ≈15 min on 2 cores
+ *   npm run train                                  # default profile, ≈11 min on 2 cores
  *   npx mempo train --profile smoke --out /tmp/r   # about a minute
  *   npx mempo eval --run runs/2026-…               # re-evaluate a saved run
  *
@@ -48,6 +48,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (continues && config.out === "") {
       throw new ConfigError(`mempo ${command} needs the run directory: --run DIR`);
     }
+    if (continues && !existsSync(join(config.out, "config.json"))) {
+      throw new ConfigError(
+        `${config.out} is not a run directory (no config.json); start one with mempo train or mempo data --out DIR`,
+      );
+    }
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`mempo: ${e.message}`);
@@ -68,9 +73,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const tok: Tokenizer =
     fresh || command === "tokenizer" ? await tokenizerStage(run, data) : loadTokenizer(run);
   if (command === "tokenizer") return done(run);
-  if (fresh || command === "sft") await sftStage(run, data, tok);
+  if (fresh || command === "sft") (await sftStage(run, data, tok)).dispose();
   if (command === "sft") return done(run);
-  if (command === "train" || command === "rl") await rlStage(run, data, tok, { resume: resumed });
+  if (command === "train" || command === "rl") (await rlStage(run, data, tok, { resume: resumed })).dispose();
   if (command === "rl") return done(run);
   await evalStage(run, data, tok);
   return done(run);
@@ -88,17 +93,15 @@ function savedConfig(dir: string | undefined): Record<string, unknown> {
   return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      const debug = process.env.MEMPO_DEBUG === "1";
-      console.error(
-        `mempo: ${e instanceof Error ? ((debug ? e.stack : e.message) ?? e.message) : String(e)}`,
-      );
-      process.exitCode = 1;
-    },
-  );
+/** `main` for a process: prints an unexpected error's message (its stack with MEMPO_DEBUG=1), exit 1. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    const debug = process.env.MEMPO_DEBUG === "1";
+    console.error(`mempo: ${e instanceof Error ? ((debug ? e.stack : e.message) ?? e.message) : String(e)}`);
+    return 1;
+  }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = await runCli(process.argv.slice(2));

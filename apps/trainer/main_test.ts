@@ -10,6 +10,8 @@ describe("mempo CLI errors", () => {
     expect(String(err.mock.calls[1]?.[0])).toContain("'trian'");
     expect(await main(["eval"])).toBe(2);
     expect(String(err.mock.calls[2]?.[0])).toContain("--run DIR");
+    expect(await main(["sft", "--run", "/nonexistent/mempo-run"])).toBe(2);
+    expect(String(err.mock.calls[3]?.[0])).toContain("is not a run directory");
     err.mockRestore();
   });
 

@@ -11,7 +11,8 @@
  * and one metrics line per iteration. Resuming from a checkpoint is exact: tasks and sampling seeds
  * are functions of (seed, iteration), the rest is the model and optimizer state.
  *
- * Simplification: one PPO epoch per batch (ratios start at 1), on-policy, in process.
+ * Simplifications: one PPO epoch per batch (ratios start at 1), on-policy, in process; the RL
+ * optimizer is a fresh AdamW (no weight decay, gradient clip 1) with warmup + cosine over the iterations.
  */
 import { Rng } from "@mempo/env";
 import { AdamW, type LoadedCheckpoint, loadModel, type Model } from "@mempo/model";
@@ -61,6 +62,8 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
   // The schedule follows this run's config; a resumed run restores the moments and the step count.
   const opt = newOptimizer(model, cfg);
   if (fromRl && start.resume!.optimizer) opt.loadState(await start.resume!.optimizer.state());
+  start.resume?.optimizer?.dispose();
+  if (!fromRl) start.resume?.model.dispose();
   const first = fromRl ? start.resume!.info.step : 0;
   const policy = modelPolicy(model, { version: first, maxBatchTokens: cfg.microBatchTokens });
   const loss = rlLossConfig(cfg);

@@ -65,6 +65,20 @@ describe("config", () => {
     expect(again.rl.groupSize).toBe(6);
   });
 
+  it("MEMPO_BACKEND sets the default backend; --backend overrides it", () => {
+    const before = process.env.MEMPO_BACKEND;
+    try {
+      process.env.MEMPO_BACKEND = "ts";
+      expect(resolve(["train"]).backend).toBe("ts");
+      expect(resolve(["train", "--backend", "wasm"]).backend).toBe("wasm");
+      process.env.MEMPO_BACKEND = "cuda";
+      expect(errorOf(() => resolve(["train"]))).toContain("--backend: must be one of wasm, ts");
+    } finally {
+      if (before === undefined) delete process.env.MEMPO_BACKEND;
+      else process.env.MEMPO_BACKEND = before;
+    }
+  });
+
   it("an unknown flag is an error naming it, with a suggestion", () => {
     const m = errorOf(() => parseCli(["train", "--rl.iteration", "3"]));
     expect(m).toContain("--rl.iteration");

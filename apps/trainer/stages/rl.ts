@@ -73,6 +73,7 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
       `${cfg.iterations} iterations × ${cfg.tasksPerIteration} tasks × G = ${cfg.groupSize}`,
   );
   const progress = startProgress(`rl`, cfg.iterations, run.config.log);
+  let noSignal = 0; // iterations where every group's rewards were equal (A^T = 0 everywhere)
   for (let it = first; it < cfg.iterations; it++) {
     const t0 = performance.now();
     const groups = await runGroups(
@@ -100,6 +101,7 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
     });
     policy.version = it + 1;
     const m = batch.metrics;
+    if (m.zeroStdGroupFraction === 1) noSignal++;
     run.metric({
       stage: "rl",
       algo: cfg.algo,
@@ -141,6 +143,12 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
     { stage: "rl", step: cfg.iterations },
     { optimizer: opt },
   );
+  if (noSignal > 0) {
+    run.log(
+      `rl: in ${noSignal} of ${cfg.iterations - first} iterations every group's rewards were equal, so the trajectory ` +
+        `advantage was 0${memory ? " and only the memory advantage acted" : " and the update had no policy-gradient signal"}`,
+    );
+  }
   run.log(`rl: checkpoint ${run.path("rl")}`);
   ref.model.dispose();
   return model;

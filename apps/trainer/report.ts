@@ -88,7 +88,8 @@ export function trainingSummary(metrics: readonly Record<string, unknown>[]): st
   if (rl.length > 0) {
     const k = Math.max(1, Math.min(3, Math.floor(rl.length / 2)));
     const f = (rs: Record<string, unknown>[]) =>
-      `reward ${avg(rs, "reward").toFixed(3)}, F1 ${avg(rs, "f1").toFixed(1)}, format failures ${(100 * avg(rs, "formatFailureRate")).toFixed(0)}%, |A^M| ${avg(rs, "absMemoryAdvantage").toFixed(3)}`;
+      `reward ${avg(rs, "reward").toFixed(3)}, F1 ${avg(rs, "f1").toFixed(1)}, format failures ${(100 * avg(rs, "formatFailureRate")).toFixed(0)}%, ` +
+      `groups with equal rewards ${(100 * avg(rs, "zeroStdGroupFraction")).toFixed(0)}%, |A^M| ${avg(rs, "absMemoryAdvantage").toFixed(3)}`;
     out.push(
       `RL (${String(rl[0]!.algo)}): ${rl.length} iterations; first ${k}: ${f(rl.slice(0, k))}; last ${k}: ${f(rl.slice(-k))}.`,
     );

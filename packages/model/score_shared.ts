@@ -127,8 +127,9 @@ function inputIds(
 }
 
 /**
- * Cuts a wave into batches: longest node first; a batch keeps nodes at least half as long as its first
- * (or within 16 tokens of it), B·T ≤ maxBatch positions and B·(longest start + T) ≤ maxCache slots.
+ * Cuts a wave into batches: longest node first; a batch keeps nodes at least 85% as long as its first
+ * (or within 4 tokens of it: padded rows cost as much as real ones, attention over the whole prefix
+ * included), B·T ≤ maxBatch positions and B·(longest start + T) ≤ maxCache slots.
  */
 function batches(nodes: PrefixNode[], wave: number[], maxBatch: number, maxCache: number): number[][] {
   const len = (nd: number) => nodes[nd]!.end - nodes[nd]!.start;
@@ -145,7 +146,7 @@ function batches(nodes: PrefixNode[], wave: number[], maxBatch: number, maxCache
       const l = len(nd);
       const s = Math.max(maxStart, nodes[nd]!.start);
       const B = chunk.length + 1;
-      if ((2 * l < T && T - l > 16) || B * T > maxBatch || B * (s + T) > maxCache) break;
+      if ((l < 0.85 * T && T - l > 4) || B * T > maxBatch || B * (s + T) > maxCache) break;
       chunk.push(nd);
       maxStart = s;
       at++;

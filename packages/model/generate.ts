@@ -5,20 +5,23 @@
  * tokens. The generation engine knows only token ids; stopping at `</search>` or `</answer>` is a
  * stop id like any other.
  *
- * Prefill runs the prompts (right-padded) through full causal attention and writes their keys/values
- * to the cache at slots 0…P_b−1; each decode step feeds every unfinished sequence's last token at its
+ * Prefill writes each prompt's keys/values to the cache at slots 0…P_b−1: by default through the
+ * prefix tree of the prompts (tree_forward.ts: a group's rollouts share their question prompt, so
+ * each shared prefix runs once, and prompts are batched by length); with `sharePrefixes: false`, all
+ * prompts right-padded in one full causal forward. Each decode step feeds every unfinished sequence's last token at its
  * own position and attends to the cache. Finished sequences leave the
  * batch (their cache rows are dropped) once they are a quarter of it. `useCache: false` recomputes the
  * whole sequence at every step instead — the reference the cached path is tested against.
  *
  * Test: `npx vitest run generate_test.ts`.
  */
-import { type Tensor, tidy } from "@mempo/kernels";
+import { type FloatArray, hostArray, type Tensor, tidy } from "@mempo/kernels";
 import { type AttendMode, type ForwardBatch, forward } from "./forward.ts";
 import { KvCache } from "./kv_cache.ts";
 import type { Model } from "./params.ts";
 import { Rng } from "./rng.ts";
 import { resolveSampling, type SamplingConfig, sampleToken } from "./sample.ts";
+import { treeForward } from "./tree_forward.ts";
 
 export interface GenerateOptions {
   /** Sampling knobs (temperature 1, top-k off, top-p off by default). */
@@ -33,6 +36,8 @@ export interface GenerateOptions {
   rng?: Rng;
   /** Use the KV cache (default true); false recomputes the full sequence each step (reference). */
   useCache?: boolean;
+  /** Prefill shared prompt prefixes once (default true); false = one right-padded prefill forward. */
+  sharePrefixes?: boolean;
 }
 
 /** One generated continuation. */
@@ -94,7 +99,7 @@ export async function generate(
       done[b] = 1;
     } else if (o.ids.length >= limit[b]!) done[b] = 1;
   };
-  if (opts.useCache ?? true) await cachedLoop(m, prompts, limit, out, done, take);
+  if (opts.useCache ?? true) await cachedLoop(m, prompts, limit, out, done, take, opts.sharePrefixes ?? true);
   else await recomputeLoop(m, prompts, out, done, take);
   return out.map((o) => ({
     ids: Uint32Array.from(o.ids),
@@ -132,6 +137,7 @@ async function cachedLoop(
   out: Out,
   done: Uint8Array,
   take: Take,
+  share: boolean,
 ): Promise<void> {
   const B = prompts.length;
   let Tp = 0;
@@ -140,20 +146,22 @@ async function cachedLoop(
     Tp = Math.max(Tp, prompts[b]!.length);
     Tmax = Math.max(Tmax, prompts[b]!.length + limit[b]!);
   }
-  const cache = new KvCache(m, B, Tmax);
+  let active = Int32Array.from({ length: B }, (_, b) => b); // sequence of each cache row
+  const cache = share ? await treePrefill(m, prompts, Tmax, take) : new KvCache(m, B, Tmax);
   try {
-    // Prefill: all prompts right-padded to Tp at positions 0…
-    const ids = new Int32Array(B * Tp);
-    const rows = new Int32Array(B);
-    for (let b = 0; b < B; b++) {
-      const p = prompts[b]!;
-      for (let t = 0; t < p.length; t++) ids[b * Tp + t] = p[t]!;
-      rows[b] = b * Tp + p.length - 1;
+    if (!share) {
+      // Prefill: all prompts right-padded to Tp at positions 0…
+      const ids = new Int32Array(B * Tp);
+      const rows = new Int32Array(B);
+      for (let b = 0; b < B; b++) {
+        const p = prompts[b]!;
+        for (let t = 0; t < p.length; t++) ids[b * Tp + t] = p[t]!;
+        rows[b] = b * Tp + p.length - 1;
+      }
+      const prefill: ForwardBatch = { B, T: Tp, ids, pos: new Int32Array(B), rows };
+      const promptLens = Int32Array.from(prompts, (p) => p.length);
+      await sampleRows(run(m, prefill, { kind: "full", keyEnd: promptLens, cache }), active, done, take);
     }
-    let active = Int32Array.from({ length: B }, (_, b) => b); // sequence of each cache row
-    const prefill: ForwardBatch = { B, T: Tp, ids, pos: new Int32Array(B), rows };
-    const promptLens = Int32Array.from(prompts, (p) => p.length);
-    await sampleRows(run(m, prefill, { kind: "full", keyEnd: promptLens, cache }), active, done, take);
     for (;;) {
       const live = active.filter((b) => !done[b]);
       if (live.length === 0) break;
@@ -183,6 +191,46 @@ async function cachedLoop(
   } finally {
     cache.dispose();
   }
+}
+
+/**
+ * Prefill through the prompts' prefix tree: returns the cache [B, Hkv, Tmax, Dh] holding every
+ * prompt's keys/values and hands each prompt's last-position logits to `take`, in prompt order.
+ */
+async function treePrefill(
+  m: Model,
+  prompts: readonly ArrayLike<number>[],
+  Tmax: number,
+  take: Take,
+): Promise<KvCache> {
+  const c = m.config;
+  const B = prompts.length;
+  const V = c.vocabSize;
+  const size = B * c.nKvHeads * Tmax * (c.dModel / c.nHeads);
+  const sink = {
+    Tmax,
+    k: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
+    v: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
+  };
+  const last = new Float32Array(B * V);
+  await treeForward(
+    m,
+    prompts.map((p) => Int32Array.from(p)),
+    {
+      from: Int32Array.from(prompts, (p) => p.length - 1),
+      to: Int32Array.from(prompts, (p) => p.length),
+      sink,
+      async head(logits, rows) {
+        const host = await logits.read();
+        rows.forEach((r, k) => {
+          last.set(host.subarray(k * V, (k + 1) * V), r.seq * V);
+        });
+      },
+    },
+  );
+  const cache = new KvCache(m, B, Tmax, sink);
+  for (let b = 0; b < B; b++) take(b, last.subarray(b * V, (b + 1) * V));
+  return cache;
 }
 
 function run(m: Model, batch: ForwardBatch, mode: AttendMode): Tensor {

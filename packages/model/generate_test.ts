@@ -1,6 +1,7 @@
 /**
  * Acceptance: KV-cache generation equals generation by full recomputation, token for token, for both
- * families and every registered backend, with mixed prompt lengths in one batch; reported log-probs
+ * families and every registered backend, with mixed prompt lengths in one batch, and with prompts
+ * that share prefixes (prefix-tree prefill and the padded prefill alike); reported log-probs
  * equal teacher-forced scoring; seeds reproduce; stop ids and length limits end sequences.
  */
 import { listBackends, memory } from "@mempo/kernels";
@@ -44,6 +45,30 @@ describe.each(cases)("generate (%s on %s)", (name, backend) => {
       }
       // some sequences stop early, some run to the limit
       if (sampling.temperature === 1) expect(new Set(cached.map((g) => g.finish)).size).toBe(2);
+    }
+    m.dispose();
+  });
+
+  it("prefills shared prompt prefixes once: same tokens as the padded prefill and full recomputation", async () => {
+    const m = Model.init(c, { seed: 6, backend });
+    const [q, a, b] = prompts(c.vocabSize, [9, 6, 4], 11);
+    const cat = (...xs: Uint32Array[]) => Uint32Array.from(xs.flatMap((x) => Array.from(x)));
+    // a question shared by all, duplicates, a prompt that is a prefix of another, a fresh one
+    const ps = [cat(q!, a!), q!, cat(q!, a!, b!), cat(q!, a!), cat(q!, b!), b!, cat(q!, a!.subarray(0, 2))];
+    for (const sampling of [{ temperature: 0 }, { temperature: 1 }]) {
+      const opts = { sampling, maxNewTokens: 10, seed: 3, stopIds: [3, 4, 5] };
+      const before = memory().tensors;
+      const shared = await generate(m, ps, opts);
+      expect(memory().tensors).toBe(before);
+      const padded = await generate(m, ps, { ...opts, sharePrefixes: false });
+      const full = await generate(m, ps, { ...opts, useCache: false });
+      for (let i = 0; i < ps.length; i++) {
+        expect(Array.from(shared[i]!.ids)).toEqual(Array.from(full[i]!.ids));
+        expect(Array.from(padded[i]!.ids)).toEqual(Array.from(full[i]!.ids));
+        expect(shared[i]!.finish).toBe(full[i]!.finish);
+        for (let j = 0; j < shared[i]!.logprobs.length; j++)
+          expect(shared[i]!.logprobs[j]).toBeCloseTo(full[i]!.logprobs[j]!, 4);
+      }
     }
     m.dispose();
   });

@@ -1,0 +1,220 @@
+/**
+ * The forward over a radix tree of token sequences (prefix_tree.ts): every token shared by several
+ * sequences runs once. Serves prefix-sharing scoring (score_shared.ts) and generation prefill
+ * (generate.ts), where a group's rollouts share their question prompt and consecutive contexts of a
+ * rollout share their history.
+ *
+ * The tree runs top-down in waves (a node's parent in the wave before). A wave's nodes are cut into
+ * batches of similar length; in a batch, lane b is one node: its ancestors' keys/values are copied into
+ * cache row b at slots 0 … start−1, and its tokens (right-padded to the batch's longest node) attend
+ * that cache as one query block at positions start … (`attentionDecode`). The output head runs only
+ * on the requested rows. The keys/values of a node with children are read back to the host and
+ * dropped once every node below it has run; with a `sink`, each node's keys/values are also copied
+ * into the cache row of every sequence that passes through it (a generation cache).
+ *
+ * Simplifications: the ancestors' keys/values travel through the host (one copy per batch); nodes run
+ * level by level, not in an optimal schedule.
+ *
+ * Test: `npx vitest run score_shared_test.ts generate_test.ts`.
+ */
+import { type FloatArray, hostArray, type Tensor, tidy } from "@mempo/kernels";
+import { forward } from "./forward.ts";
+import { KvCache } from "./kv_cache.ts";
+import type { Model } from "./params.ts";
+import { buildPrefixTree, type PrefixNode } from "./prefix_tree.ts";
+
+/** One requested output row: position `pos` of sequence `seq`. */
+export interface RowRef {
+  seq: number;
+  pos: number;
+}
+
+/** Host key/value arrays, one per layer: [S, Hkv, Tmax, Dh] (row s = sequence s). */
+export interface KvSink {
+  Tmax: number;
+  k: FloatArray[];
+  v: FloatArray[];
+}
+
+export interface TreeForwardOptions {
+  /** Output rows wanted of sequence s: positions from[s] … to[s]−1 [S]. */
+  from: ArrayLike<number>;
+  to: ArrayLike<number>;
+  /**
+   * Called once per batch with the logits [N, V] of its requested rows (row r = rows[r]); the caller
+   * reads what it needs; the logits are disposed after it resolves.
+   */
+  head: (logits: Tensor, rows: readonly RowRef[]) => Promise<void>;
+  /** Where to assemble every sequence's keys/values (generation prefill); default none. */
+  sink?: KvSink;
+  /** Upper bound on B·T positions per forward (a longer node still runs alone); default 8192. */
+  maxBatchTokens?: number;
+  /** Upper bound on B·Tmax cache slots per forward (B lanes, Tmax = last start + T); default 65536. */
+  maxCacheTokens?: number;
+}
+
+/** Keys and values of one node's tokens, per layer: [Hkv, len, Dh]. */
+interface NodeKv {
+  k: FloatArray[];
+  v: FloatArray[];
+}
+
+/** Runs the sequences `seqs` (checked ids, each ≥ 1 token) through the model, shared prefixes once. */
+export async function treeForward(
+  m: Model,
+  seqs: readonly Int32Array[],
+  opts: TreeForwardOptions,
+): Promise<void> {
+  if (seqs.length === 0) return;
+  const tree = buildPrefixTree(seqs);
+  const { nodes } = tree;
+  const want: RowRef[][] = nodes.map(() => []);
+  const below: number[][] = nodes.map(() => []); // sequences through each node (sink only)
+  for (let s = 0; s < seqs.length; s++) {
+    for (let nd = tree.leafOf[s]!; nd > 0; nd = nodes[nd]!.parent) {
+      const { start, end } = nodes[nd]!;
+      for (let p = Math.max(start, opts.from[s]!); p < Math.min(end, opts.to[s]!); p++)
+        want[nd]!.push({ seq: s, pos: p });
+      if (opts.sink) below[nd]!.push(s);
+    }
+  }
+  // nodes below each node still to run; a node's keys/values are dropped when it reaches 0
+  const pending = new Int32Array(nodes.length);
+  for (let nd = 1; nd < nodes.length; nd++)
+    for (let a = nodes[nd]!.parent; a > 0; a = nodes[a]!.parent) pending[a]!++;
+  const store = new Map<number, NodeKv>();
+  const maxBatch = opts.maxBatchTokens ?? 8192;
+  const maxCache = opts.maxCacheTokens ?? 65536;
+  let wave = nodes[0]!.children;
+  while (wave.length > 0) {
+    for (const chunk of batches(nodes, wave, maxBatch, maxCache)) {
+      await runBatch(m, seqs, nodes, chunk, want, below, store, opts);
+      for (const nd of chunk)
+        for (let a = nodes[nd]!.parent; a > 0; a = nodes[a]!.parent) if (--pending[a]! === 0) store.delete(a);
+    }
+    wave = wave.flatMap((nd) => nodes[nd]!.children);
+  }
+}
+
+/**
+ * Cuts a wave into batches: longest node first; a batch keeps nodes at least 85% as long as its first
+ * (or within 4 tokens of it: padded rows cost as much as real ones, attention over the whole prefix
+ * included), B·T ≤ maxBatch positions and B·(longest start + T) ≤ maxCache slots.
+ */
+function batches(nodes: PrefixNode[], wave: number[], maxBatch: number, maxCache: number): number[][] {
+  const len = (nd: number) => nodes[nd]!.end - nodes[nd]!.start;
+  const sorted = [...wave].sort((a, b) => len(b) - len(a) || nodes[b]!.start - nodes[a]!.start);
+  const out: number[][] = [];
+  let at = 0;
+  while (at < sorted.length) {
+    const first = sorted[at++]!;
+    const T = len(first);
+    let maxStart = nodes[first]!.start;
+    const chunk = [first];
+    while (at < sorted.length) {
+      const nd = sorted[at]!;
+      const l = len(nd);
+      const s = Math.max(maxStart, nodes[nd]!.start);
+      const B = chunk.length + 1;
+      if ((l < 0.85 * T && T - l > 4) || B * T > maxBatch || B * (s + T) > maxCache) break;
+      chunk.push(nd);
+      maxStart = s;
+      at++;
+    }
+    out.push(chunk);
+  }
+  return out;
+}
+
+/** Runs one batch of nodes from their ancestors' cached keys/values. */
+async function runBatch(
+  m: Model,
+  seqs: readonly Int32Array[],
+  nodes: PrefixNode[],
+  chunk: number[],
+  want: RowRef[][],
+  below: number[][],
+  store: Map<number, NodeKv>,
+  opts: TreeForwardOptions,
+): Promise<void> {
+  const c = m.config;
+  const Hkv = c.nKvHeads;
+  const Dh = c.dModel / c.nHeads;
+  const B = chunk.length;
+  const pos = Int32Array.from(chunk, (nd) => nodes[nd]!.start);
+  const lens = Int32Array.from(chunk, (nd) => nodes[nd]!.end - nodes[nd]!.start);
+  const T = Math.max(...lens);
+  const Tmax = Math.max(...pos) + T;
+  const ids = new Int32Array(B * T);
+  const rows: number[] = [];
+  const refs: RowRef[] = [];
+  chunk.forEach((nd, b) => {
+    const node = nodes[nd]!;
+    ids.set(seqs[node.seq]!.subarray(node.start, node.end), b * T);
+    for (const r of want[nd]!) {
+      rows.push(b * T + r.pos - node.start);
+      refs.push(r);
+    }
+  });
+  // cache row b = the keys/values of node b's ancestors at their positions
+  const size = B * Hkv * Tmax * Dh;
+  const kHost = Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
+  const vHost = Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
+  chunk.forEach((nd, b) => {
+    for (let a = nodes[nd]!.parent; a > 0; a = nodes[a]!.parent) {
+      const { start, end } = nodes[a]!;
+      const kv = store.get(a)!;
+      const run = (end - start) * Dh;
+      for (let l = 0; l < c.nLayers; l++)
+        for (let h = 0; h < Hkv; h++) {
+          const dst = ((b * Hkv + h) * Tmax + start) * Dh;
+          kHost[l]!.set(kv.k[l]!.subarray(h * run, (h + 1) * run), dst);
+          vHost[l]!.set(kv.v[l]!.subarray(h * run, (h + 1) * run), dst);
+        }
+    }
+  });
+  const cache = new KvCache(m, B, Tmax, { k: kHost, v: vHost });
+  try {
+    const batch = { B, T, ids, pos, rows: Int32Array.from(rows.length > 0 ? rows : [0]) };
+    const logits = tidy(() => forward(m, batch, { kind: "cache", cache, pos }, false).logits);
+    try {
+      if (refs.length > 0) await opts.head(logits, refs);
+    } finally {
+      logits.dispose();
+    }
+    const sink = opts.sink;
+    const keep = chunk.flatMap((nd, b) => (nodes[nd]!.children.length > 0 || sink ? [b] : []));
+    if (keep.length === 0) return;
+    for (const b of keep) if (nodes[chunk[b]!]!.children.length > 0) store.set(chunk[b]!, { k: [], v: [] });
+    for (let l = 0; l < c.nLayers; l++) {
+      const kAll = (await cache.k[l]!.read()) as FloatArray;
+      const vAll = (await cache.v[l]!.read()) as FloatArray;
+      for (const b of keep) {
+        const nd = chunk[b]!;
+        const run = lens[b]! * Dh;
+        const kv = store.get(nd);
+        for (let h = 0; h < Hkv; h++) {
+          const src = ((b * Hkv + h) * Tmax + pos[b]!) * Dh;
+          const kRun = kAll.subarray(src, src + run);
+          const vRun = vAll.subarray(src, src + run);
+          if (kv) {
+            if (h === 0) {
+              kv.k.push(hostArray(m.dtype, Hkv * run) as FloatArray);
+              kv.v.push(hostArray(m.dtype, Hkv * run) as FloatArray);
+            }
+            kv.k[l]!.set(kRun, h * run);
+            kv.v[l]!.set(vRun, h * run);
+          }
+          if (sink)
+            for (const s of below[nd]!) {
+              const dst = ((s * Hkv + h) * sink.Tmax + pos[b]!) * Dh;
+              sink.k[l]!.set(kRun, dst);
+              sink.v[l]!.set(vRun, dst);
+            }
+        }
+      }
+    }
+  } finally {
+    cache.dispose();
+  }
+}

@@ -4,7 +4,8 @@
  * `score` is its batched teacher-forced scoring at temperature 1 (the policy's own distribution,
  * for MemPO's memory reward), by default prefix-sharing: the question prompt of a group and the
  * nested full-history baselines of a rollout run through the model once (`scoreShared`; same
- * log-probs as plain scoring up to float round-off). Bump `version` after each optimizer step.
+ * log-probs as plain scoring up to float round-off); likewise generation's prefill runs a group's
+ * shared question prompt once. Bump `version` after each optimizer step.
  * Test: `npx vitest run model_policy_test.ts`.
  */
 import { generate, type Model, score } from "@mempo/model";
@@ -13,7 +14,10 @@ import type { GenerateRequest, Policy, PolicyGeneration } from "./policy.ts";
 export interface ModelPolicyOptions {
   /** Padded positions per scoring forward (B·T). Default 8192. */
   maxBatchTokens?: number;
-  /** Score shared context prefixes once (@mempo/model `scoreShared`); false = plain `score`. Default true. */
+  /**
+   * Run shared prefixes once: scoring through @mempo/model `scoreShared`, generation with the
+   * prefix-tree prefill; false = plain `score` and the padded prefill. Same results. Default true.
+   */
   sharePrefixes?: boolean;
   /** Initial version. Default 0. */
   version?: number;
@@ -42,6 +46,7 @@ export class ModelPolicy implements Policy {
       stopIds: req.stopIds,
       maxNewTokens: req.maxNewTokens,
       seed: req.seed,
+      sharePrefixes: this.#sharePrefixes,
     });
   }
 

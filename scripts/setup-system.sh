@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs (idempotent; needs root or sudo).
-# Set MEMPO_SKIP_APT=1 to skip. Packages: none are required yet; the WebGPU backend's
-# tests will add Mesa (libegl-mesa0 libgl1-mesa-dri libegl-dev) here.
+# Set MEMPO_SKIP_APT=1 to skip. Already-installed packages cost one `dpkg -s` each (no apt-get update).
+# Packages:
+#   libegl-mesa0 libgl1-mesa-dri libegl-dev — Mesa's EGL + llvmpipe (a CPU renderer): the WebGPU
+#   backend's tests run on it through Dawn's OpenGL ES backend (packages/kernels/webgpu). Without
+#   them those tests skip with the reason.
 set -euo pipefail
 [ "${MEMPO_SKIP_APT:-0}" = 1 ] && exit 0
-PKGS=()
+command -v dpkg >/dev/null 2>&1 || { echo "setup-system: not a Debian system; skipping apt packages"; exit 0; }
+PKGS=(libegl-mesa0 libgl1-mesa-dri libegl-dev)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

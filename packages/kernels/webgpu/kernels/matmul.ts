@@ -1,0 +1,114 @@
+/**
+ * WGSL strided batched GEMM (MatmulArgs): 64×64 output tiles per workgroup of 16×16 threads, each
+ * thread a 4×4 register block; 64×16 tiles of A and B staged in workgroup memory per K step.
+ * Transposes are element strides in the uniform block (A(i,k) = a[i·aRow + k·aCol], B(k,j) =
+ * b[k·bRow + j·bCol]); tile loads map consecutive threads along whichever index is contiguous.
+ * Batches run over workgroup z with per-batch offsets; strideOut = 0 (sum over the batch, only with
+ * accumulate) loops over the batch inside one workgroup instead, so no two workgroups write one
+ * output. Bias and accumulate are fused into the store.
+ *
+ * Test: webgpu/spec_test.ts (spec/matmul_test.ts), webgpu/webgpu_test.ts (tile edges, large K).
+ */
+import type { MatmulArgs } from "../../kernel_types.ts";
+import { dispatch, type Program } from "../shader.ts";
+
+const MATMUL: Program = {
+  name: "matmul",
+  params:
+    "M: u32, N: u32, K: u32, batch: u32, sA: u32, sB: u32, sO: u32, aRow: u32, aCol: u32, bRow: u32, bCol: u32, acc: u32, hasBias: u32, sumBatch: u32",
+  bindings: [
+    ["a", "r", "f32"],
+    ["b", "r", "f32"],
+    ["bias", "r", "f32"],
+    ["out", "w", "f32"],
+  ],
+  wg: [16, 16],
+  extra: `var<workgroup> As: array<f32, 1024>;
+var<workgroup> Bs: array<f32, 1024>;`,
+  body: `let tx = lid.x;
+let ty = lid.y;
+let rowBase = wid.y * 64u;
+let colBase = wid.x * 64u;
+var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+var b0 = wid.z;
+var b1 = wid.z + 1u;
+if (p.sumBatch == 1u) { b0 = 0u; b1 = p.batch; }
+for (var bi = b0; bi < b1; bi = bi + 1u) {
+  let oa = bi * p.sA;
+  let ob = bi * p.sB;
+  for (var k0 = 0u; k0 < p.K; k0 = k0 + 16u) {
+    for (var q = 0u; q < 4u; q = q + 1u) {
+      let e = lidx + q * 256u;
+      var kk: u32; var ii: u32;
+      if (p.aCol == 1u) { ii = e / 16u; kk = e % 16u; } else { kk = e / 64u; ii = e % 64u; }
+      let gi = rowBase + ii;
+      let gk = k0 + kk;
+      var v = 0.0;
+      if (gi < p.M && gk < p.K) { v = a[oa + gi * p.aRow + gk * p.aCol]; }
+      As[kk * 64u + ii] = v;
+      var jj: u32;
+      if (p.bCol == 1u) { kk = e / 64u; jj = e % 64u; } else { jj = e / 16u; kk = e % 16u; }
+      let gj = colBase + jj;
+      let gk2 = k0 + kk;
+      var w = 0.0;
+      if (gj < p.N && gk2 < p.K) { w = b[ob + gk2 * p.bRow + gj * p.bCol]; }
+      Bs[kk * 64u + jj] = w;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+      let ao = kk * 64u + ty * 4u;
+      let bo = kk * 64u + tx * 4u;
+      let av = vec4f(As[ao], As[ao + 1u], As[ao + 2u], As[ao + 3u]);
+      let bv = vec4f(Bs[bo], Bs[bo + 1u], Bs[bo + 2u], Bs[bo + 3u]);
+      c0 = c0 + av.x * bv;
+      c1 = c1 + av.y * bv;
+      c2 = c2 + av.z * bv;
+      c3 = c3 + av.w * bv;
+    }
+    workgroupBarrier();
+  }
+}
+var oo = wid.z * p.sO;
+if (p.sumBatch == 1u) { oo = 0u; }
+let rows = array<vec4f, 4>(c0, c1, c2, c3);
+for (var r = 0u; r < 4u; r = r + 1u) {
+  let gi = rowBase + ty * 4u + r;
+  if (gi >= p.M) { break; }
+  let cr = rows[r];
+  for (var c = 0u; c < 4u; c = c + 1u) {
+    let gj = colBase + tx * 4u + c;
+    if (gj >= p.N) { break; }
+    var v = cr[c];
+    if (p.hasBias == 1u) { v = v + bias[gj]; }
+    let o = oo + gi * p.N + gj;
+    if (p.acc == 1u) { v = v + out[o]; }
+    out[o] = v;
+  }
+}`,
+};
+
+export function matmul(args: MatmulArgs): void {
+  const { a, b, out, bias, batch, M, N, K, transA, transB, strideA, strideB, strideOut, accumulate } = args;
+  const sumBatch = strideOut === 0 && batch > 1;
+  dispatch(
+    MATMUL,
+    [a, b, bias ?? a, out],
+    {
+      M,
+      N,
+      K,
+      batch,
+      sA: strideA,
+      sB: strideB,
+      sO: strideOut,
+      aRow: transA ? 1 : K,
+      aCol: transA ? M : 1,
+      bRow: transB ? 1 : N,
+      bCol: transB ? K : 1,
+      acc: accumulate ? 1 : 0,
+      hasBias: bias ? 1 : 0,
+      sumBatch: sumBatch ? 1 : 0,
+    },
+    [Math.ceil(N / 64), Math.ceil(M / 64), sumBatch ? 1 : batch],
+  );
+}

@@ -21,7 +21,7 @@ export interface ScoreOptions {
    * default false. Same results up to float round-off.
    */
   sharePrefixes?: boolean;
-  /** With `sharePrefixes`: upper bound on B·Tmax KV-cache slots per forward; default 65536. */
+  /** With `sharePrefixes`: upper bound on B·Tmax KV-cache slots per forward; default 128 MiB of them. */
   maxCacheTokens?: number;
 }
 

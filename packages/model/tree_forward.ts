@@ -49,7 +49,10 @@ export interface TreeForwardOptions {
   sink?: KvSink;
   /** Upper bound on B·T positions per forward (a longer node still runs alone); default 8192. */
   maxBatchTokens?: number;
-  /** Upper bound on B·Tmax cache slots per forward (B lanes, Tmax = last start + T); default 65536. */
+  /**
+   * Upper bound on B·Tmax cache slots per forward (B lanes, Tmax = last start + T); default: as many
+   * as hold 128 MiB of keys and values (65,536 for the `default` preset).
+   */
   maxCacheTokens?: number;
 }
 
@@ -84,7 +87,9 @@ export async function treeForward(
     for (let a = nodes[nd]!.parent; a > 0; a = nodes[a]!.parent) pending[a]!++;
   const store = new Map<number, NodeKv>();
   const maxBatch = opts.maxBatchTokens ?? 8192;
-  const maxCache = opts.maxCacheTokens ?? 65536;
+  const c = m.config;
+  const slotBytes = c.nLayers * 2 * c.nKvHeads * (c.dModel / c.nHeads) * (m.dtype === "f64" ? 8 : 4);
+  const maxCache = opts.maxCacheTokens ?? Math.max(1, Math.floor(2 ** 27 / slotBytes));
   let wave = nodes[0]!.children;
   while (wave.length > 0) {
     for (const chunk of batches(nodes, wave, maxBatch, maxCache)) {

@@ -7,6 +7,10 @@
  * accumulate) loops over the batch inside one workgroup instead, so no two workgroups write one
  * output. Bias and accumulate are fused into the store.
  *
+ * Thread (tx, ty) owns rows ty + 16r and columns tx + 16c (r, c < 4), so neighbouring invocations
+ * read neighbouring words of the tiles and write neighbouring outputs (coalesced on GPUs, contiguous
+ * vector loads across llvmpipe's SIMD lanes).
+ *
  * Test: webgpu/spec_test.ts (spec/matmul_test.ts), webgpu/webgpu_test.ts (tile edges, large K).
  */
 import type { MatmulArgs } from "../../kernel_types.ts";
@@ -56,10 +60,10 @@ for (var bi = b0; bi < b1; bi = bi + 1u) {
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk = kk + 1u) {
-      let ao = kk * 64u + ty * 4u;
-      let bo = kk * 64u + tx * 4u;
-      let av = vec4f(As[ao], As[ao + 1u], As[ao + 2u], As[ao + 3u]);
-      let bv = vec4f(Bs[bo], Bs[bo + 1u], Bs[bo + 2u], Bs[bo + 3u]);
+      let ao = kk * 64u + ty;
+      let bo = kk * 64u + tx;
+      let av = vec4f(As[ao], As[ao + 16u], As[ao + 32u], As[ao + 48u]);
+      let bv = vec4f(Bs[bo], Bs[bo + 16u], Bs[bo + 32u], Bs[bo + 48u]);
       c0 = c0 + av.x * bv;
       c1 = c1 + av.y * bv;
       c2 = c2 + av.z * bv;
@@ -72,12 +76,12 @@ var oo = wid.z * p.sO;
 if (p.sumBatch == 1u) { oo = 0u; }
 let rows = array<vec4f, 4>(c0, c1, c2, c3);
 for (var r = 0u; r < 4u; r = r + 1u) {
-  let gi = rowBase + ty * 4u + r;
-  if (gi >= p.M) { break; }
+  let gi = rowBase + ty + 16u * r;
+  if (gi >= p.M) { continue; }
   let cr = rows[r];
   for (var c = 0u; c < 4u; c = c + 1u) {
-    let gj = colBase + tx * 4u + c;
-    if (gj >= p.N) { break; }
+    let gj = colBase + tx + 16u * c;
+    if (gj >= p.N) { continue; }
     var v = cr[c];
     if (p.hasBias == 1u) { v = v + bias[gj]; }
     let o = oo + gi * p.N + gj;

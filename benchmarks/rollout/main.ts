@@ -4,12 +4,21 @@
  *   runner      env's scripted teacher through the token-level runner (no model): turns/s, i.e. the
  *               runner's own cost (context assembly, decode + parse, batched retrieval, encoding)
  *   generate    an untrained `default`-shaped model, G·tasks rollouts: ONE batched generate per turn
- *               (runGroups) vs the peer in the same run, one generate call per rollout (sequential)
- *   memory      scoreMemories on the teacher's rollouts with the model (contexts (a) and (b)), tokens/s
+ *               (runGroups; prefix-tree prefill, and the padded prefill) vs the peer in the same run,
+ *               one generate call per rollout (sequential)
+ *   memory      scoreMemories on the teacher's rollouts with the model (contexts (a) and (b)), tokens/s:
+ *               plain batched scoring (`sharePrefixes: false`, the peer) vs prefix-sharing scoring (the
+ *               default), alternating on the same groups in the same run, with the largest difference
+ *               of their log-probs; on the perfect teacher's groups (G identical rollouts) and on
+ *               "varied" groups (each rollout from the default teacher with its own seed, so rollouts
+ *               of a group differ after the question prompt)
+ *   prefill     every turn's prompts of the varied groups, generate(1 greedy token): the padded prefill
+ *               (the peer) vs the prefix-tree prefill (the default), same tokens checked
  *   learner     learnerStep (forward + backward + AdamW) on the teacher's rollouts, tokens/s
  *
- * Run: `npx tsx benchmarks/rollout/main.ts [--backend=wasm] [--tasks=8] [--group=4]`. Prints a table and
- * writes results/rollout.json. Simplifications: random weights (their responses are one turn of random
+ * Run: `npx tsx benchmarks/rollout/main.ts [--backend=wasm] [--tasks=8] [--group=4] [--only=memory]`.
+ * Prints a table and writes results/rollout.json (`--only=memory`: the scoring and prefill comparisons
+ * alone, to results/rollout-memory.json). Simplifications: random weights (their responses are one turn of random
  * tokens up to maxNewTokens, so `generate` measures decoding, not agent behaviour); the model's
  * vocabulary is the tokenizer's. The CPU may be shared: each timing is the best of 3 rounds and the load
  * average is recorded.
@@ -18,12 +27,20 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { listBackends, setBackend } from "@mempo/kernels";
-import { BM25Index, buildTasks, generateWorld, PERFECT_TEACHER_CONFIG, Teacher } from "@mempo/env";
-import { AdamW, Model, preset } from "@mempo/model";
+import {
+  BM25Index,
+  buildTasks,
+  DEFAULT_TEACHER_CONFIG,
+  generateWorld,
+  PERFECT_TEACHER_CONFIG,
+  Teacher,
+} from "@mempo/env";
+import { AdamW, buildPrefixTree, generate, Model, preset, treeTokens } from "@mempo/model";
 import {
   assembleBatch,
   learnerStep,
   modelPolicy,
+  type Policy,
   type RolloutGroup,
   runGroups,
   scoreMemories,
@@ -38,6 +55,7 @@ const arg = (name: string, d: string) =>
 const backend = arg("backend", listBackends().includes("wasm") ? "wasm" : "ts");
 const TASKS = Number(arg("tasks", "8"));
 const G = Number(arg("group", "4"));
+const ONLY = arg("only", "all"); // "memory": the memory-scoring comparison alone
 const MAX_NEW = 32;
 const ROUNDS = 3;
 setBackend(backend);
@@ -76,52 +94,167 @@ const turns = teacherRollouts.reduce((s, r) => s + r.steps.length, 0);
 // model generation: batched runGroups vs one call per rollout
 const genConfig = { groupSize: G, maxTurns: 1, maxNewTokens: MAX_NEW, memoryReward: false, seed: 1 };
 let generated = 0;
-const batchedS = await time(async () => {
-  const gs = await runGroups(policy, tasks, genConfig, env);
-  generated = gs.flatMap((g) => g.rollouts).reduce((s, r) => s + r.steps[0]!.responseIds.length, 0);
-});
 let generatedSeq = 0;
-const sequentialS = await time(async () => {
-  generatedSeq = 0;
-  for (const task of tasks)
-    for (let i = 0; i < G; i++) {
-      const [g] = await runGroups(policy, [task], { ...genConfig, groupSize: 1, seed: i }, env);
-      generatedSeq += g!.rollouts[0]!.steps[0]!.responseIds.length;
-    }
-});
+let batchedS = Number.NaN;
+let generatedPadded = 0;
+let batchedPaddedS = Number.NaN;
+let sequentialS = Number.NaN;
+if (ONLY === "all") {
+  batchedS = await time(async () => {
+    const gs = await runGroups(policy, tasks, genConfig, env);
+    generated = gs.flatMap((g) => g.rollouts).reduce((s, r) => s + r.steps[0]!.responseIds.length, 0);
+  });
+  batchedPaddedS = await time(async () => {
+    const gs = await runGroups(modelPolicy(model, { sharePrefixes: false }), tasks, genConfig, env);
+    generatedPadded = gs.flatMap((g) => g.rollouts).reduce((s, r) => s + r.steps[0]!.responseIds.length, 0);
+  });
+  sequentialS = await time(async () => {
+    generatedSeq = 0;
+    for (const task of tasks)
+      for (let i = 0; i < G; i++) {
+        const [g] = await runGroups(policy, [task], { ...genConfig, groupSize: 1, seed: i }, env);
+        generatedSeq += g!.rollouts[0]!.steps[0]!.responseIds.length;
+      }
+  });
+}
 
-// memory scoring of the teacher's rollouts with the model
-let memItems = 0;
-const memoryS = await time(async () => {
-  memItems = (await scoreMemories(policy, teacherGroups, tok)).items;
-});
-const memTokens = (() => {
-  // contexts + targets scored: count them once through a recording policy
-  let n = 0;
-  return scoreMemories(
-    {
-      version: 0,
-      maxTokens: model.config.maxSeqLen,
-      generate: async () => [],
-      score: async (c, t) => {
-        c.forEach((x, i) => {
-          n += x.length + t[i]!.length;
-        });
-        return t.map((x) => new Float32Array(x.length).fill(-1));
-      },
+// "varied" groups: rollout i of each task from a default (imperfect) teacher seeded i
+const variedGroups: RolloutGroup[] = tasks.map((task) => ({ groupId: task.id, task, rollouts: [] }));
+for (let i = 0; i < G; i++) {
+  const t = new Teacher(world.questions, { ...DEFAULT_TEACHER_CONFIG, seed: 100 + i });
+  const gs = await runGroups(
+    teacherPolicy(t, tasks, tok),
+    tasks,
+    { groupSize: 1, maxTurns: 8, memoryReward: false },
+    env,
+  );
+  for (const [k, g] of gs.entries()) variedGroups[k]!.rollouts.push(g.rollouts[0]!);
+}
+
+/** The items scoreMemories scores (recorded through a policy that returns placeholders). */
+async function memoryItems(
+  groups: RolloutGroup[],
+): Promise<{ contexts: Uint32Array[]; targets: Uint32Array[] }> {
+  const rec = { contexts: [] as Uint32Array[], targets: [] as Uint32Array[] };
+  const recorder: Policy = {
+    version: 0,
+    maxTokens: model.config.maxSeqLen,
+    generate: async () => [],
+    score: async (c, t) => {
+      rec.contexts.push(...c);
+      rec.targets.push(...t);
+      return t.map((x) => new Float32Array(x.length).fill(-1));
     },
-    teacherGroups,
-    tok,
-  ).then(() => n);
-})();
-const memTok = await memTokens;
+  };
+  await scoreMemories(recorder, groups, tok);
+  return rec;
+}
+
+/** Memory scoring, plain vs prefix-sharing, alternating rounds on the same groups. */
+async function memoryBench(name: string, groups: RolloutGroup[]) {
+  const { contexts, targets } = await memoryItems(groups);
+  const tokens = contexts.reduce((s, c, i) => s + c.length + targets[i]!.length, 0);
+  const inputs = contexts.map((c, i) => [...c, ...targets[i]!.subarray(0, -1)]);
+  const modelTokens = inputs.reduce((s, x) => s + x.length, 0); // positions plain scoring runs
+  const uniqueTokens = treeTokens(buildPrefixTree(inputs)); // positions prefix sharing runs
+  const plainPolicy = modelPolicy(model, { sharePrefixes: false });
+  const sharedPolicy = modelPolicy(model);
+  const read = () => groups.flatMap((g) => g.rollouts.flatMap((r) => r.memory ?? []));
+  let plainS = Number.POSITIVE_INFINITY;
+  let sharedS = Number.POSITIVE_INFINITY;
+  let maxDiff = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    let t0 = performance.now();
+    await scoreMemories(plainPolicy, groups, tok);
+    plainS = Math.min(plainS, (performance.now() - t0) / 1e3);
+    const plain = read();
+    t0 = performance.now();
+    await scoreMemories(sharedPolicy, groups, tok);
+    sharedS = Math.min(sharedS, (performance.now() - t0) / 1e3);
+    read().forEach((m, k) => {
+      const p = plain[k]!;
+      m.memLogprobs.forEach((v, j) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - p.memLogprobs[j]!));
+      });
+      m.baseLogprobs.forEach((v, j) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - p.baseLogprobs[j]!));
+      });
+    });
+  }
+  return {
+    name,
+    items: contexts.length,
+    tokens,
+    modelTokens,
+    uniqueTokens,
+    plain: { seconds: plainS, tokensPerS: tokens / plainS },
+    shared: { seconds: sharedS, tokensPerS: tokens / sharedS },
+    speedup: plainS / sharedS,
+    maxAbsDiff: maxDiff,
+  };
+}
+const memory = [
+  await memoryBench("perfect teacher", teacherGroups),
+  await memoryBench("varied", variedGroups),
+];
+
+/** Prefill of every turn's prompts of the varied groups (generate 1 greedy token), padded vs prefix tree. */
+async function prefillBench(groups: RolloutGroup[]) {
+  const rollouts = groups.flatMap((g) => g.rollouts);
+  const turnsPrompts: Uint32Array[][] = [];
+  for (let t = 0; ; t++) {
+    const ps = rollouts.filter((r) => r.steps.length > t).map((r) => r.steps[t]!.promptIds);
+    if (ps.length === 0) break;
+    turnsPrompts.push(ps);
+  }
+  const tokens = turnsPrompts.flat().reduce((s, p) => s + p.length, 0);
+  const padded = turnsPrompts.reduce((s, ps) => s + ps.length * Math.max(...ps.map((p) => p.length)), 0);
+  const unique = turnsPrompts.reduce((s, ps) => s + treeTokens(buildPrefixTree(ps)), 0);
+  const once = async (sharePrefixes: boolean) => {
+    const t0 = performance.now();
+    const ids: number[] = [];
+    for (const ps of turnsPrompts) {
+      const gs = await generate(model, ps, { maxNewTokens: 1, sampling: { temperature: 0 }, sharePrefixes });
+      ids.push(...gs.map((g) => g.ids[0]!));
+    }
+    return { s: (performance.now() - t0) / 1e3, ids };
+  };
+  let paddedS = Number.POSITIVE_INFINITY;
+  let treeS = Number.POSITIVE_INFINITY;
+  let sameTokens = true;
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await once(false);
+    const b = await once(true);
+    paddedS = Math.min(paddedS, a.s);
+    treeS = Math.min(treeS, b.s);
+    sameTokens &&= a.ids.every((x, i) => x === b.ids[i]);
+  }
+  return {
+    turns: turnsPrompts.length,
+    prompts: turnsPrompts.flat().length,
+    tokens,
+    paddedPositions: padded,
+    uniqueTokens: unique,
+    padded: { seconds: paddedS, tokensPerS: tokens / paddedS },
+    tree: { seconds: treeS, tokensPerS: tokens / treeS },
+    speedup: paddedS / treeS,
+    sameTokens,
+  };
+}
+const prefill = await prefillBench(variedGroups);
 
 // learner step on the teacher's rollouts (memory scores from the model)
-await scoreMemories(policy, teacherGroups, tok);
-const batch = assembleBatch(teacherGroups, { klCoef: 0 }, { memory: true });
-const learnTokens = batch.steps.reduce((s, x) => s + x.tokens, 0);
-const opt = new AdamW(model, { lr: 1e-5 });
-const learnerS = await time(() => learnerStep(model, opt, batch, { klCoef: 0 }, { microBatchTokens: 8192 }));
+let learnerS = Number.NaN;
+let learnTokens = 0;
+let learnSteps = 0;
+if (ONLY === "all") {
+  await scoreMemories(policy, teacherGroups, tok);
+  const batch = assembleBatch(teacherGroups, { klCoef: 0 }, { memory: true });
+  learnTokens = batch.steps.reduce((s, x) => s + x.tokens, 0);
+  learnSteps = batch.steps.length;
+  const opt = new AdamW(model, { lr: 1e-5 });
+  learnerS = await time(() => learnerStep(model, opt, batch, { klCoef: 0 }, { microBatchTokens: 8192 }));
+}
 const load1 = loadavg();
 
 const rows = [
@@ -138,21 +271,47 @@ const rows = [
     rate: `${(generated / batchedS).toFixed(0)} tok/s`,
   },
   {
+    what: "generate batched, padded prefill",
+    seconds: batchedPaddedS,
+    work: `${generatedPadded} tokens`,
+    rate: `${(generatedPadded / batchedPaddedS).toFixed(0)} tok/s`,
+  },
+  {
     what: "generate per rollout (peer)",
     seconds: sequentialS,
     work: `${generatedSeq} tokens`,
     rate: `${(generatedSeq / sequentialS).toFixed(0)} tok/s`,
   },
+  ...memory.flatMap((m) => [
+    {
+      what: `scoreMemories plain (peer), ${m.name}`,
+      seconds: m.plain.seconds,
+      work: `${m.items} items, ${m.tokens} tokens`,
+      rate: `${m.plain.tokensPerS.toFixed(0)} tok/s`,
+    },
+    {
+      what: `scoreMemories prefix-shared, ${m.name}`,
+      seconds: m.shared.seconds,
+      work: `${m.uniqueTokens} of ${m.modelTokens} positions run`,
+      rate: `${m.shared.tokensPerS.toFixed(0)} tok/s (${m.speedup.toFixed(1)}×)`,
+    },
+  ]),
   {
-    what: "scoreMemories",
-    seconds: memoryS,
-    work: `${memItems} items, ${memTok} tokens`,
-    rate: `${(memTok / memoryS).toFixed(0)} tok/s`,
+    what: `prefill padded (peer), varied, ${prefill.turns} turns`,
+    seconds: prefill.padded.seconds,
+    work: `${prefill.prompts} prompts, ${prefill.tokens} tokens (${prefill.paddedPositions} padded)`,
+    rate: `${prefill.padded.tokensPerS.toFixed(0)} tok/s`,
+  },
+  {
+    what: "prefill prefix-tree, varied",
+    seconds: prefill.tree.seconds,
+    work: `${prefill.uniqueTokens} of ${prefill.tokens} positions run`,
+    rate: `${prefill.tree.tokensPerS.toFixed(0)} tok/s (${prefill.speedup.toFixed(1)}×)`,
   },
   {
     what: "learnerStep",
     seconds: learnerS,
-    work: `${batch.steps.length} steps, ${learnTokens} tokens`,
+    work: `${learnSteps} steps, ${learnTokens} tokens`,
     rate: `${(learnTokens / learnerS).toFixed(0)} tok/s`,
   },
 ];
@@ -163,10 +322,18 @@ console.table(rows.map((r) => ({ ...r, seconds: r.seconds.toFixed(3) })));
 console.log(
   `batched / per-rollout generation speed-up: ${(generated / batchedS / (generatedSeq / sequentialS)).toFixed(2)}×`,
 );
+console.log(
+  `prefill (varied prompts): prefix-tree ${prefill.speedup.toFixed(2)}× faster than padded, same greedy tokens: ${prefill.sameTokens}`,
+);
+for (const m of memory)
+  console.log(
+    `memory scoring (${m.name}): prefix-shared ${m.speedup.toFixed(2)}× faster than plain, max |Δ logp| ${m.maxAbsDiff.toExponential(2)}`,
+  );
 const outDir = join(import.meta.dirname, "..", "results");
+const outFile = ONLY === "all" ? "rollout.json" : `rollout-${ONLY}.json`;
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
-  join(outDir, "rollout.json"),
+  join(outDir, outFile),
   `${JSON.stringify(
     {
       bench: "rollout",
@@ -178,16 +345,22 @@ writeFileSync(
       results: {
         runner: { seconds: runnerS, turns, turnsPerS: turns / runnerS },
         generateBatched: { seconds: batchedS, tokens: generated, tokensPerS: generated / batchedS },
+        generateBatchedPaddedPrefill: {
+          seconds: batchedPaddedS,
+          tokens: generatedPadded,
+          tokensPerS: generatedPadded / batchedPaddedS,
+        },
         generatePerRollout: {
           seconds: sequentialS,
           tokens: generatedSeq,
           tokensPerS: generatedSeq / sequentialS,
         },
         batchedSpeedup: generated / batchedS / (generatedSeq / sequentialS),
-        scoreMemories: { seconds: memoryS, items: memItems, tokens: memTok, tokensPerS: memTok / memoryS },
+        scoreMemories: memory,
+        prefill,
         learnerStep: {
           seconds: learnerS,
-          steps: batch.steps.length,
+          steps: learnSteps,
           tokens: learnTokens,
           tokensPerS: learnTokens / learnerS,
         },

@@ -43,7 +43,15 @@ export const webgpuBackend: Backend = {
         'webgpu: cannot store f64 (WGSL has no f64). Fix: use "f32", or the "ts" backend for f64.',
       );
     }
-    return { dtype, size, id: gpu().alloc(size * 4) };
+    const dev = gpu();
+    const max = dev.info.limits.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY;
+    if (size * 4 > max) {
+      throw new Error(
+        `webgpu: a tensor of ${size} ${dtype} (${(size / 2 ** 18).toFixed(1)} MiB) exceeds this adapter's ` +
+          `maxStorageBufferBindingSize (${(max / 2 ** 20).toFixed(0)} MiB). Fix: split it (e.g. smaller batches).`,
+      );
+    }
+    return { dtype, size, id: dev.alloc(size * 4) };
   },
   free(storage: Storage): void {
     current?.free((storage as GpuStorage).id);

@@ -38,6 +38,7 @@ export const WEBGPU_LIMITATIONS: readonly string[] = [
   "readSync()/item() need the device worker (Node, the default); with the device in the calling thread use await t.read().",
   "Out-of-range ids/targets do not throw: embedding reads zeros, embeddingBackward skips them, logSoftmaxGather gives NaN.",
   "GPU errors are asynchronous: they surface at the next read-back.",
+  "A tensor may not exceed the adapter's maxStorageBufferBindingSize (creation throws with the limit).",
   "embeddingBackward adds repeated ids with atomics: the order of the adds (and so the last bits) may vary.",
 ];
 

@@ -60,6 +60,13 @@ describe.skipIf(reason !== null)("webgpu device", () => {
     expect(() => zeros([2], { dtype: "f64", backend: "webgpu" })).toThrow(/cannot store dtype f64.*f32, i32/);
   });
 
+  it("refuses a tensor larger than the adapter's storage binding limit", () => {
+    const max = webgpuInfo()!.limits.maxStorageBufferBindingSize!;
+    expect(() => zeros([max / 4 + 1], { backend: "webgpu" })).toThrow(
+      /exceeds this adapter's maxStorageBufferBindingSize/,
+    );
+  });
+
   it("read() and readSync() agree", async () => {
     const t = to(randn([3, 5], { seed: 1, backend: "ts" }), "webgpu");
     expect(Array.from(await t.read())).toEqual(Array.from(t.readSync()));

@@ -103,6 +103,13 @@ describe.each(cases)("scoreShared (%s on %s)", (name, backend) => {
     m.dispose();
   });
 
+  it.runIf(backend === "ts")("equals score to float64 round-off on an f64 model", async () => {
+    const m = Model.init(c, { seed: 7, backend, dtype: "f64" });
+    const k = randomShared(c.vocabSize, 30, 9, c.maxSeqLen);
+    expect(await maxDiff(m, k, { maxBatchTokens: 24 })).toBeLessThanOrEqual(1e-6);
+    m.dispose();
+  });
+
   it("rejects bad input like score", async () => {
     const m = Model.init(c, { backend });
     await expect(scoreShared(m, [[1]], [])).rejects.toThrow(/1 contexts but 0 targets/);

@@ -20,3 +20,4 @@ export async function tryBackend(name: string, load: () => Promise<unknown>): Pr
 // Optional backends, one line each, e.g.:
 // await tryBackend("wasm", () => import("../wasm/mod.ts"));
 await tryBackend("wasm", () => import("../wasm/mod.ts"));
+await tryBackend("webgpu", () => import("../webgpu/auto.ts"));

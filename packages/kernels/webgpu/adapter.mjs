@@ -130,6 +130,6 @@ export async function acquireDevice(opts = {}) {
   throw new Error(
     `webgpu: no WebGPU adapter found (tried ${tried.join("; ") || "nothing"}). ` +
       "Fix: on Linux install Mesa (apt-get install libegl-mesa0 libgl1-mesa-dri libegl-dev, see scripts/setup-system.sh) " +
-      "or a GPU driver with Vulkan; set MEMPO_WEBGPU_BACKEND=vulkan|opengles to force one.",
+      "or a GPU driver with Vulkan; set MEMPO_WEBGPU_BACKEND=vulkan|opengles to force one",
   );
 }

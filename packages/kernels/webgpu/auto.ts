@@ -1,0 +1,12 @@
+/**
+ * Loaded by backends/all.ts: when MEMPO_BACKEND=webgpu, initialises the webgpu backend before first
+ * use (so `MEMPO_BACKEND=webgpu <any command>` runs on WebGPU with no code change); otherwise it loads
+ * nothing (import `@mempo/kernels/webgpu` and call `initWebGPU()` yourself). A failed initialisation
+ * rejects, and backends/all.ts records the reason for getBackend()/setBackend() to report.
+ */
+const wanted = typeof process !== "undefined" && process.env?.MEMPO_BACKEND === "webgpu";
+if (wanted) {
+  const { initWebGPU } = await import("./mod.ts");
+  await initWebGPU();
+}
+export {};

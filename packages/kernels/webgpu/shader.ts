@@ -23,8 +23,8 @@ export interface Program {
   params: string;
   /** Storage bindings in order: name, access, WGSL element type (f32, i32, u32, atomic<u32>). */
   bindings: readonly (readonly [string, Access, string])[];
-  /** Workgroup size. */
-  wg: readonly number[];
+  /** Workgroup size (numbers, or "$NAME" constants). */
+  wg: readonly (number | string)[];
   /** Helpers and workgroup variables placed before main (may use constants). */
   extra?: string;
   /** Body of `main` (has gid, lid, wid: vec3u and lidx: u32). */

@@ -26,13 +26,13 @@ const MATMUL: Program = {
     ["bias", "r", "f32"],
     ["out", "w", "f32"],
   ],
-  wg: [16, 16],
-  extra: `var<workgroup> As: array<f32, 1024>;
-var<workgroup> Bs: array<f32, 1024>;`,
+  wg: ["$TH", "$TH"],
+  extra: `var<workgroup> As: array<f32, $TK * $TS>;
+var<workgroup> Bs: array<f32, $TK * $TS>;`,
   body: `let tx = lid.x;
 let ty = lid.y;
-let rowBase = wid.y * 64u;
-let colBase = wid.x * 64u;
+let rowBase = wid.y * \${TS}u;
+let colBase = wid.x * \${TS}u;
 var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
 var b0 = wid.z;
 var b1 = wid.z + 1u;
@@ -40,30 +40,30 @@ if (p.sumBatch == 1u) { b0 = 0u; b1 = p.batch; }
 for (var bi = b0; bi < b1; bi = bi + 1u) {
   let oa = bi * p.sA;
   let ob = bi * p.sB;
-  for (var k0 = 0u; k0 < p.K; k0 = k0 + 16u) {
-    for (var q = 0u; q < 4u; q = q + 1u) {
-      let e = lidx + q * 256u;
+  for (var k0 = 0u; k0 < p.K; k0 = k0 + \${TK}u) {
+    for (var q = 0u; q < $TK * $TS / ($TH * $TH); q = q + 1u) {
+      let e = lidx + q * $TH * $TH;
       var kk: u32; var ii: u32;
-      if (p.aCol == 1u) { ii = e / 16u; kk = e % 16u; } else { kk = e / 64u; ii = e % 64u; }
+      if (p.aCol == 1u) { ii = e / \${TK}u; kk = e % \${TK}u; } else { kk = e / \${TS}u; ii = e % \${TS}u; }
       let gi = rowBase + ii;
       let gk = k0 + kk;
       var v = 0.0;
       if (gi < p.M && gk < p.K) { v = a[oa + gi * p.aRow + gk * p.aCol]; }
-      As[kk * 64u + ii] = v;
+      As[kk * \${TS}u + ii] = v;
       var jj: u32;
-      if (p.bCol == 1u) { kk = e / 64u; jj = e % 64u; } else { jj = e / 16u; kk = e % 16u; }
+      if (p.bCol == 1u) { kk = e / \${TS}u; jj = e % \${TS}u; } else { jj = e / \${TK}u; kk = e % \${TK}u; }
       let gj = colBase + jj;
       let gk2 = k0 + kk;
       var w = 0.0;
       if (gj < p.N && gk2 < p.K) { w = b[ob + gk2 * p.bRow + gj * p.bCol]; }
-      Bs[kk * 64u + jj] = w;
+      Bs[kk * \${TS}u + jj] = w;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
-      let ao = kk * 64u + ty;
-      let bo = kk * 64u + tx;
-      let av = vec4f(As[ao], As[ao + 16u], As[ao + 32u], As[ao + 48u]);
-      let bv = vec4f(Bs[bo], Bs[bo + 16u], Bs[bo + 32u], Bs[bo + 48u]);
+    for (var kk = 0u; kk < \${TK}u; kk = kk + 1u) {
+      let ao = kk * \${TS}u + ty;
+      let bo = kk * \${TS}u + tx;
+      let av = vec4f(As[ao], As[ao + \${TH}u], As[ao + 2u * \${TH}u], As[ao + 3u * \${TH}u]);
+      let bv = vec4f(Bs[bo], Bs[bo + \${TH}u], Bs[bo + 2u * \${TH}u], Bs[bo + 3u * \${TH}u]);
       c0 = c0 + av.x * bv;
       c1 = c1 + av.y * bv;
       c2 = c2 + av.z * bv;
@@ -76,11 +76,11 @@ var oo = wid.z * p.sO;
 if (p.sumBatch == 1u) { oo = 0u; }
 let rows = array<vec4f, 4>(c0, c1, c2, c3);
 for (var r = 0u; r < 4u; r = r + 1u) {
-  let gi = rowBase + ty + 16u * r;
+  let gi = rowBase + ty + \${TH}u * r;
   if (gi >= p.M) { continue; }
   let cr = rows[r];
   for (var c = 0u; c < 4u; c = c + 1u) {
-    let gj = colBase + tx + 16u * c;
+    let gj = colBase + tx + \${TH}u * c;
     if (gj >= p.N) { continue; }
     var v = cr[c];
     if (p.hasBias == 1u) { v = v + bias[gj]; }
@@ -90,6 +90,12 @@ for (var r = 0u; r < 4u; r = r + 1u) {
   }
 }`,
 };
+
+/**
+ * Output tile TS×TS per workgroup of TH×TH threads (each 4×4, so TS = 4·TH), K step TK. 64/16/16 and
+ * 32/8/32 ran alike on llvmpipe; 64/16/16 suits GPUs (256 threads, 8 KiB of workgroup memory).
+ */
+const TILE = { TS: 64, TH: 16, TK: 16 };
 
 export function matmul(args: MatmulArgs): void {
   const { a, b, out, bias, batch, M, N, K, transA, transB, strideA, strideB, strideOut, accumulate } = args;
@@ -113,6 +119,7 @@ export function matmul(args: MatmulArgs): void {
       hasBias: bias ? 1 : 0,
       sumBatch: sumBatch ? 1 : 0,
     },
-    [Math.ceil(N / 64), Math.ceil(M / 64), sumBatch ? 1 : batch],
+    [Math.ceil(N / TILE.TS), Math.ceil(M / TILE.TS), sumBatch ? 1 : batch],
+    TILE,
   );
 }

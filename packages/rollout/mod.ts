@@ -37,3 +37,37 @@ export {
   teacherPolicy,
 } from "./scripted_policy.ts";
 export { type FinishReason, type StepRecord, stepSequence, validateStepRecord } from "./step.ts";
+export {
+  collectInTaskOrder,
+  type ExecutorStats,
+  InProcessExecutor,
+  type InProcessOptions,
+  jobSeed,
+  planJobs,
+  type RolloutExecutor,
+  type RolloutJob,
+  type VersionedPolicy,
+} from "./queue/executor.ts";
+export { DEFAULT_QUEUE, type GroupJobData, type GroupJobResult } from "./queue/jobs.ts";
+export {
+  type LoadedPolicy,
+  localPolicyDir,
+  type ModelLoaderOptions,
+  modelLoader,
+  PolicyCache,
+  type PolicyLease,
+  type PolicyLoader,
+  PolicyTooOldError,
+  type PublishedPolicy,
+  policyKey,
+  writePolicy,
+} from "./queue/publish.ts";
+export { QueueExecutor, type QueueExecutorOptions } from "./queue/queue_executor.ts";
+export { decodeGroups, encodeGroups, WIRE_FORMAT, type WireGroup, WireError } from "./queue/wire.ts";
+export {
+  loadWorkerEnv,
+  type RunningWorker,
+  runWorker,
+  type WorkerOptions,
+  type WorkerStats,
+} from "./queue/worker.ts";

@@ -122,7 +122,9 @@ export class QueueExecutor implements RolloutExecutor {
     const connections = [0, 1].map(() => new IORedis(o.redisUrl, { maxRetriesPerRequest: null }));
     const queue = new Queue(name, { connection: connections[0]! });
     const events = new QueueEvents(name, { connection: connections[1]! });
-    events.setMaxListeners(0); // one completed/failed listener pair per job in flight
+    // Job.waitUntilFinished adds listeners per job in flight (completed/failed on the events, closing on the queue)
+    events.setMaxListeners(0);
+    queue.setMaxListeners(0);
     queue.on("error", (e) => (o.log ?? console.log)(`queue ${name}: ${e.message}`));
     events.on("error", (e) => (o.log ?? console.log)(`queue ${name} events: ${e.message}`));
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);

@@ -37,7 +37,7 @@ import {
   type RolloutJob,
 } from "./executor.ts";
 import { DEFAULT_QUEUE, decodePayload, GROUP_JOB, type GroupJobData, parseJobResult } from "./jobs.ts";
-import { policyKey, type PublishedPolicy, writePolicy } from "./publish.ts";
+import { parsePublished, policyKey, type PublishedPolicy, writePolicy } from "./publish.ts";
 import { WIRE_FORMAT } from "./wire.ts";
 
 export interface QueueExecutorOptions {
@@ -138,7 +138,7 @@ export class QueueExecutor implements RolloutExecutor {
   /** The record workers read (null before the first publication by anyone). */
   async published(): Promise<PublishedPolicy | null> {
     const t = await this.redis.get(policyKey(this.queueName));
-    return t === null ? null : (JSON.parse(t) as PublishedPolicy);
+    return t === null ? null : parsePublished(t, `Redis key ${policyKey(this.queueName)}`);
   }
 
   async publishPolicy(version: number, source: Model | string): Promise<void> {

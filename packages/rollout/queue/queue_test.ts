@@ -5,7 +5,7 @@
  * redis-server is not installed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -126,6 +126,7 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
         true,
       );
       expect(s.ex.stats).toEqual({ jobs: 6, groups: 6, dropped: 0, requeued: 0 });
+      expect(await s.ex.published()).toMatchObject({ version: 0, dir: join(tmp, s.queueName, "policy-0") });
       expect(s.ws.map((w) => w.stats.completed).reduce((a, b) => a + b)).toBe(6);
       expect(s.ws.every((w) => w.stats.completed >= 1)).toBe(true); // both workers took jobs
       expect(await s.ex.redis.keys(`${resultKeyPrefix(s.queueName)}*`)).toEqual([]);
@@ -135,11 +136,20 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
   });
 
   it("a sampled tiny model: workers loading the published safetensors give the in-process groups exactly", async () => {
-    const s = await setup(undefined, { groupsPerJob: 2 }); // the default loader: loadModel + modelPolicy
+    // the default loader: loadModel + modelPolicy; one policy directory kept
+    const s = await setup(undefined, { groupsPerJob: 2, keepPolicies: 1 });
     try {
       const model = tinyModel();
       await s.ex.publishPolicy(0, tinyModel()); // an older version, replaced below
       await s.ex.publishPolicy(3, model);
+      expect(existsSync(join(tmp, s.queueName, "policy-0"))).toBe(false);
+      expect(existsSync(join(tmp, s.queueName, "policy-3", "model.safetensors"))).toBe(true);
+      await expect(s.ex.publishPolicy(2, model)).rejects.toThrow(
+        /version 2 must be an integer ≥ max\(0, current 3\)/,
+      );
+      await expect(s.ex.publishPolicy(4, tmp)).rejects.toThrow(
+        /has no config.json; pass a checkpoint directory/,
+      );
       const some = tasks.slice(0, 5);
       const config = { groupSize: 2, maxTurns: 2, maxNewTokens: 10, sampling: { temperature: 1 }, seed: 9 };
       const got = await s.ex.submit(some, config);

@@ -62,9 +62,10 @@ if (missing !== null) console.log(`queue_test.ts skipped: ${missing}`);
 
 describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () => {
   let redis: TestRedis;
-  const tmp = mkdtempSync(join(tmpdir(), "mempo-queue-"));
+  let tmp = "";
   let n = 0;
   beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), "mempo-queue-"));
     redis = startRedis();
   });
   afterAll(() => {

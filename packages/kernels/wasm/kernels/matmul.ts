@@ -10,25 +10,17 @@ import type { MatmulArgs } from "../../kernel_types.ts";
 import type { Tensor } from "../../tensor.ts";
 import { getEngine, type WasmEngine } from "../engine.ts";
 
-/** Pointer-level matmul arguments (byte offsets into the engine's memory; f32 data). */
-export interface MatmulPtrs {
+/**
+ * Pointer-level matmul arguments: MatmulArgs with each tensor replaced by its byte offset into the
+ * engine's memory (f32 data); `bias` is 0 for none. Element strides between batch items: 0
+ * broadcasts, and strideOut = 0 sums the batch into out.
+ */
+export type MatmulPtrs = Omit<MatmulArgs, "a" | "b" | "out" | "bias"> & {
   a: number;
   b: number;
   out: number;
-  /** Byte offset of bias [N], or 0 for none. */
   bias: number;
-  batch: number;
-  M: number;
-  N: number;
-  K: number;
-  transA: boolean;
-  transB: boolean;
-  /** Element offsets between batch items (0 broadcasts). strideOut = 0 sums the batch into out. */
-  strideA: number;
-  strideB: number;
-  strideOut: number;
-  accumulate: boolean;
-}
+};
 
 const MR = 4;
 const NR = 8;

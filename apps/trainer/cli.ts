@@ -11,6 +11,8 @@ import { type ConfigField, ConfigError, configFields } from "./config.ts";
 
 export const COMMANDS = {
   train: "all stages: data → tokenizer → sft → rl → eval",
+  pretrain:
+    "pre-train the base model (fresh worlds' passages + reading items) → --out DIR (model, tokenizer)",
   data: "generate the world, write corpus.jsonl / qa.jsonl, build the BM25 index and the tasks",
   tokenizer: "train byte-level BPE on the corpus and teacher transcripts → tokenizer.json",
   sft: "cold start on scripted-teacher trajectories → sft/ checkpoint",

@@ -41,8 +41,11 @@ export const configSchema = z.object({
   data: z
     .object({
       worldSeed: f(int(0), 1, "seed of the fictional encyclopedia"),
-      entities: f(int(10), 1800, "entities in the world (≈2.65 passages each)"),
-      trainTasks: f(int(1), 2500, "2-objective training tasks (SFT teacher data and RL prompts)"),
+      entities: f(int(10), 1800, "entities in the training world (≈2.65 passages each)"),
+      evalWorldSeed: f(int(0), 2, "seed of the held-out world the evaluation tasks come from"),
+      evalEntities: f(int(10), 1800, "entities in the held-out world"),
+      trainTasks: f(int(1), 2500, "training tasks (SFT teacher data and RL prompts)"),
+      trainObjectives: f(int(1).max(16), 2, "objectives per training task"),
       evalTasks: f(int(1), 32, "held-out tasks per objective count N"),
       evalObjectives: f(z.array(int(1).max(16)).min(1), [2, 4, 6], "the N of the evaluation tasks"),
       topk: f(int(1), 3, "passages per search"),
@@ -60,6 +63,11 @@ export const configSchema = z.object({
     .object({
       preset: f(z.enum(MODEL_PRESET_NAMES), "small", "model shape: tiny, small, or a @mempo/model preset"),
       maxSeqLen: f(int(64), 4096, "longest context in tokens (RoPE; no cost when unused)"),
+      base: f(
+        z.string(),
+        "",
+        'pre-trained base (weights + tokenizer) SFT starts from: "builtin" = the shipped one (mempo pretrain), "" = from scratch, or a directory',
+      ),
     })
     .prefault({}),
   teacher: z
@@ -69,6 +77,17 @@ export const configSchema = z.object({
       redundantSearchProb: f(prob(), 0.1, "repeat the previous search"),
       vagueSearchProb: f(prob(), 0.1, "search without the subject's name"),
       verboseMemoryProb: f(prob(), 0.3, "pad <mem> with restated questions"),
+    })
+    .prefault({}),
+  pretrain: z
+    .object({
+      steps: f(int(1), 6000, "optimizer steps of `mempo pretrain`"),
+      batchSize: f(int(1), 8, "sequences per step"),
+      seqLen: f(int(16), 512, "tokens per sequence"),
+      lr: f(z.number().positive(), 3e-3, "peak learning rate"),
+      warmupSteps: f(int(0), 50, "linear warmup steps"),
+      entitiesPerWorld: f(int(10), 2000, "entities per generated pre-training world (fresh names each)"),
+      saveEvery: f(int(0), 500, "snapshot every k steps into <out>/step-<k> (0 = only the final base)"),
     })
     .prefault({}),
   sft: z
@@ -81,6 +100,12 @@ export const configSchema = z.object({
       weightDecay: f(z.number().min(0), 0.1, "AdamW decoupled weight decay"),
       gradClip: f(z.number().min(0), 1, "global gradient-norm clip (0 = off)"),
       minF1: f(z.number().min(0).max(100), 100, "keep teacher episodes with at least this F1"),
+      evalEvery: f(
+        int(0),
+        0,
+        "every k steps, greedy F1 on held-out tasks (the learning curve in report.md; 0 = off)",
+      ),
+      evalTasks: f(int(1), 16, "held-out tasks (of the first evaluation N) per learning-curve point"),
     })
     .prefault({}),
   rl: z
@@ -131,9 +156,9 @@ export const PROFILES: Record<Config["profile"], ConfigInput> = {
   default: {},
   /** About a minute on 2 cores: a tiny world and model, a few steps of each stage. */
   smoke: {
-    data: { entities: 120, trainTasks: 48, evalTasks: 3, evalObjectives: [2, 4] },
+    data: { entities: 120, evalEntities: 120, trainTasks: 48, evalTasks: 3, evalObjectives: [2, 4] },
     tokenizer: { vocabSize: 600, teacherTasks: 16 },
-    model: { preset: "tiny", maxSeqLen: 2048 },
+    model: { preset: "tiny", maxSeqLen: 2048, base: "" },
     sft: { epochs: 6, lr: 5e-3, warmupSteps: 10 },
     rl: { iterations: 2, tasksPerIteration: 2, groupSize: 2, maxNewTokens: 128 },
     eval: { maxNewTokens: 128 },

@@ -21,6 +21,7 @@ import { type Config, ConfigError, resolveConfig } from "./config.ts";
 import { openRun, type Run } from "./run_dir.ts";
 import { type Data, dataStage, loadData } from "./stages/data.ts";
 import { evalStage } from "./stages/eval.ts";
+import { PRETRAIN_DEFAULTS, pretrain } from "./stages/pretrain.ts";
 import { rlStage } from "./stages/rl.ts";
 import { sftStage } from "./stages/sft.ts";
 import { loadTokenizer, tokenizerStage } from "./stages/tokenizer.ts";
@@ -40,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     command = cli.command;
     resume = cli.resume;
     if (resume && cli.flags.out === undefined) cli.flags.out = dirname(resolve(resume));
-    const continues = command !== "train" && command !== "data";
+    const continues = command !== "train" && command !== "data" && command !== "pretrain";
     config = resolveConfig(
       cli.flags,
       continues || resume ? savedConfig(cli.flags.out as string | undefined) : {},
@@ -60,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   // 2. The run directory (config.json written there), the resolved config printed, the backend.
+  if (command === "pretrain") return pretrainCommand(config);
   const run = openRun(config);
   run.log(`mempo ${command} → ${run.dir}\nconfig ${JSON.stringify(run.config, null, 2)}`);
   setBackend(config.backend);
@@ -79,6 +81,31 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === "rl") return done(run);
   await evalStage(run, data, tok);
   return done(run);
+}
+
+/** `mempo pretrain --out DIR`: the base model and its tokenizer (stages/pretrain.ts). */
+async function pretrainCommand(config: Config): Promise<number> {
+  if (config.out === "") {
+    console.error(
+      "mempo: mempo pretrain needs an output directory: --out DIR (apps/trainer/base is the shipped one)",
+    );
+    return 2;
+  }
+  setBackend(config.backend);
+  const p = config.pretrain;
+  await pretrain({
+    ...PRETRAIN_DEFAULTS,
+    ...p,
+    out: resolve(config.out),
+    seed: config.seed,
+    backend: config.backend,
+    preset: config.model.preset,
+    maxSeqLen: config.model.maxSeqLen,
+    vocabSize: config.tokenizer.vocabSize,
+    topk: config.data.topk,
+    log: (m) => console.log(m),
+  });
+  return 0;
 }
 
 function done(run: Run): number {

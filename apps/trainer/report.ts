@@ -97,6 +97,45 @@ export function trainingSummary(metrics: readonly Record<string, unknown>[]): st
   return out;
 }
 
+/** The learning curve (held-out F1 during SFT) and the RL curve (per iteration), as Markdown tables. */
+export function curveTables(metrics: readonly Record<string, unknown>[]): string[] {
+  const out: string[] = [];
+  const curve = metrics.filter((m) => m.stage === "sft-eval");
+  if (curve.length > 0) {
+    out.push(
+      "### Learning curve (SFT)",
+      "",
+      `Greedy F1 on the first ${String(curve[0]!.tasks)} held-out N = ${String(curve[0]!.n)} tasks during SFT ` +
+        "(minutes since the run started, evaluation time included).",
+      "",
+      "| SFT step | minutes | held-out F1 |",
+      "|---:|---:|---:|",
+      ...curve.map((m) => `| ${m.step} | ${Number(m.minutes).toFixed(1)} | ${Number(m.f1).toFixed(1)} |`),
+      "",
+    );
+  }
+  const rl = metrics.filter((m) => m.stage === "rl");
+  if (rl.length > 0) {
+    out.push(
+      "### RL curve",
+      "",
+      "Per iteration, over its sampled rollouts (temperature `rl.temperature`): trajectory reward, F1, the share of " +
+        "groups whose rewards were all equal (no GRPO signal), mean |A^M|, KL to the SFT reference.",
+      "",
+      "| iteration | reward | F1 | format fail | equal-reward groups | mean |A^M| | KL |",
+      "|---:|---:|---:|---:|---:|---:|---:|",
+      ...rl.map(
+        (m) =>
+          `| ${m.iteration} | ${Number(m.reward).toFixed(3)} | ${Number(m.f1).toFixed(1)} | ` +
+          `${(100 * Number(m.formatFailureRate)).toFixed(0)}% | ${(100 * Number(m.zeroStdGroupFraction)).toFixed(0)}% | ` +
+          `${Number(m.absMemoryAdvantage).toFixed(3)} | ${Number(m.refKl).toFixed(4)} |`,
+      ),
+      "",
+    );
+  }
+  return out;
+}
+
 export async function writeEvalReport(run: Run, rows: readonly EvalRow[]): Promise<void> {
   const table = textTable(rows);
   run.log(`\neval (held-out tasks, greedy):\n${table}\n`);
@@ -105,19 +144,22 @@ export async function writeEvalReport(run: Run, rows: readonly EvalRow[]): Promi
   const md = [
     `# mempo run report`,
     "",
-    `Run directory: \`${run.dir}\` (profile \`${c.profile}\`, model \`${c.model.preset}\`, backend \`${c.backend}\`).`,
+    `Run directory: \`${run.dir}\` (profile \`${c.profile}\`, model \`${c.model.preset}\`, base \`${c.model.base || "none"}\`, backend \`${c.backend}\`).`,
     "",
     "## Training",
     "",
     ...trainingSummary(readMetrics(run)).map((l) => `- ${l}`),
     "",
+    ...curveTables(readMetrics(run)),
     "## Evaluation on held-out tasks",
     "",
     `Greedy decoding (temperature ${c.eval.temperature}), one episode per task, turn budget ` +
       `${c.data.turnsPerObjective}·N + ${c.data.extraTurns}, top-${c.data.topk} BM25 passages per search. ` +
+      `The tasks are about a held-out world (seed ${c.data.evalWorldSeed}; training world seed ${c.data.worldSeed}): ` +
+      "no entity was seen in training. " +
       "F1/EM: MEM1 scoring ×100. TT: tokens processed over an episode (Σ prompt + response per turn); " +
       "PT: peak single-turn context; both with this run's tokenizer. `react` = the same weights with the " +
-      "full history kept; `teacher` = the scripted teacher with its default imperfections.",
+      "full history kept; `teacher` = the scripted teacher with this run's imperfection settings.",
     "",
     markdownTable(rows),
     "",

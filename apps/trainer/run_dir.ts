@@ -3,12 +3,14 @@
  *
  *   runs/<timestamp>/
  *     config.json            resolved trainer config (also stored in every checkpoint)
- *     corpus.jsonl qa.jsonl  the generated world (FlashRAG / Search-R1 JSONL)
+ *     corpus.jsonl qa.jsonl  the generated training world (FlashRAG / Search-R1 JSONL)
  *     index.bin tasks.json   BM25 index; training and held-out evaluation tasks
+ *     eval_corpus.jsonl eval_qa.jsonl eval_index.bin   the held-out world (another seed)
  *     tokenizer.json         byte-level BPE with the protocol's special tokens
  *     sft/ rl/               checkpoints (HF config.json + model.safetensors, optimizer, RNG, tokenizer)
  *     metrics.jsonl          one JSON line per SFT step / RL iteration / evaluation row
  *     eval.json report.md    evaluation table
+ *     transcripts.jsonl      every evaluated model episode (responses, observations, answers, score)
  *
  * Test: exercised by main_test.ts (the smoke run).
  */
@@ -33,6 +35,9 @@ const FILES = {
   corpus: "corpus.jsonl",
   qa: "qa.jsonl",
   index: "index.bin",
+  evalCorpus: "eval_corpus.jsonl",
+  evalQa: "eval_qa.jsonl",
+  evalIndex: "eval_index.bin",
   tasks: "tasks.json",
   tokenizer: "tokenizer.json",
   sft: "sft",
@@ -40,6 +45,7 @@ const FILES = {
   metrics: "metrics.jsonl",
   eval: "eval.json",
   report: "report.md",
+  transcripts: "transcripts.jsonl",
 } as const;
 
 /** Default run directory name: runs/2026-11-24T15-49-25 (local clock, seconds). */

@@ -8,6 +8,8 @@
  * It knows each question's plan (QA metadata `hops`: which entity and attribute to look up), never the
  * answer without retrieving it. Imperfections, each seeded per task: dropping a fact when rewriting
  * memory, repeating the previous search, searching vaguely, padding memory with verbose notes.
+ * A space follows `<search>` and `<answer>` so a name has the same token ids as in the question and
+ * the passages (the byte-level pre-tokenizer keeps the leading space with the word).
  * Tested in teacher_test.ts; F1 with and without imperfections in docs/datasets.md.
  */
 import type { QARecord } from "./corpus_io.ts";
@@ -140,7 +142,7 @@ export class Teacher {
           ? "I have an answer for every question."
           : "This is my last turn, so I answer with what I have.";
         const final = answers.map((a) => a ?? UNKNOWN_ANSWER).join("; ");
-        return `<mem>\n${mem}\n</mem>\n<think>${think}</think>\n<answer>${final}</answer>`;
+        return `<mem>\n${mem}\n</mem>\n<think>${think}</think>\n<answer> ${final}</answer>`;
       }
       const i = answers.indexOf(undefined);
       const hops = plans[i]!;
@@ -155,7 +157,7 @@ export class Teacher {
         query = h.query.slice(h.subject.length + 1);
         think = `Question ${i + 1} is about ${h.label.split(" of ")[0]}; a broad search may help.`;
       }
-      return `<mem>\n${mem}\n</mem>\n<think>${think}</think>\n<search>${query}</search>`;
+      return `<mem>\n${mem}\n</mem>\n<think>${think}</think>\n<search> ${query}</search>`;
     };
   }
 }

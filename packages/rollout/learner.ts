@@ -22,7 +22,10 @@ export interface LearnerOptions {
   refPolicy?: Pick<Policy, "score">;
   /** Padded tokens (rows × longest row) per forward/backward micro-batch. Default 8192. */
   microBatchTokens?: number;
-  /** Softmax temperature of the log-probs: the rollouts' sampling temperature (0 = greedy → 1). Default 1. */
+  /**
+   * Softmax temperature of the policy's and the reference's log-probs: the rollouts' sampling
+   * temperature (0 = greedy → 1), so with identical weights the KL to the reference is 0. Default 1.
+   */
   temperature?: number;
 }
 
@@ -41,12 +44,17 @@ export interface Optimizer {
 }
 
 /** log π_ref of the batch's response tokens, flat [T]; cached on the batch for further epochs. */
-async function refLogprobs(batch: TrainBatch, ref: Pick<Policy, "score">): Promise<Float64Array> {
+async function refLogprobs(
+  batch: TrainBatch,
+  ref: Pick<Policy, "score">,
+  temperature: number,
+): Promise<Float64Array> {
   const cache = batch as TrainBatch & { refLogp?: Float64Array };
   if (cache.refLogp) return cache.refLogp;
   const lp = await ref.score(
     batch.steps.map((s) => s.promptIds),
     batch.steps.map((s) => s.responseIds),
+    { temperature },
   );
   const out = new Float64Array(batch.oldLogp.length);
   batch.steps.forEach((s, j) => {
@@ -70,6 +78,7 @@ export async function accumulatePolicyGradient(
   opts: LearnerOptions = {},
 ): Promise<LearnerResult> {
   const cfg = resolveRlConfig(rlConfig);
+  const temperature = opts.temperature && opts.temperature > 0 ? opts.temperature : 1;
   let refLogp: Float64Array | undefined;
   if (cfg.klCoef > 0) {
     if (!opts.refPolicy) {
@@ -77,9 +86,8 @@ export async function accumulatePolicyGradient(
         `learnerStep: klCoef is ${cfg.klCoef} but no refPolicy was given; pass the reference model's policy or set klCoef 0`,
       );
     }
-    refLogp = await refLogprobs(batch, opts.refPolicy);
+    refLogp = await refLogprobs(batch, opts.refPolicy, temperature);
   }
-  const temperature = opts.temperature && opts.temperature > 0 ? opts.temperature : 1;
   // placeholders: a token's gradient depends only on its own log-prob (see the header)
   const logp = Float64Array.from(batch.oldLogp);
   const input = {

@@ -4,6 +4,7 @@ import { policyLoss, type RlConfig } from "@mempo/rl";
 import { describe, expect, it } from "vitest";
 import { assembleBatch, type TrainBatch } from "./assemble.ts";
 import { accumulatePolicyGradient, learnerStep } from "./learner.ts";
+import { modelPolicy } from "./model_policy.ts";
 import type { StepRecord } from "./step.ts";
 import { fakeRollout, fakeStep } from "./testing.ts";
 
@@ -168,5 +169,29 @@ describe("learnerStep", () => {
       /klCoef is 0.001 but no refPolicy/,
     );
     m.dispose();
+  });
+
+  it("scores the reference at the rollouts' temperature: identical weights give KL 0 at T = 0.7", async () => {
+    const m = Model.init(preset("tiny-gpt2"), { seed: 6 });
+    const ref = Model.init(preset("tiny-gpt2"), { seed: 6 });
+    const rollouts = randomBatchRollouts(m.config.vocabSize, 3);
+    const batch = assembleBatch([{ groupId: "g", task: rollouts[0]!.task, rollouts }]);
+    const kl = async (temperature: number) =>
+      (
+        await accumulatePolicyGradient(
+          m,
+          batch,
+          { klCoef: 0.001 },
+          {
+            refPolicy: modelPolicy(ref),
+            temperature,
+          },
+        )
+      ).metrics.refKl;
+    expect(Math.abs(await kl(0.7))).toBeLessThan(1e-6);
+    delete (batch as { refLogp?: unknown }).refLogp; // the reference log-probs are cached per batch
+    expect(Math.abs(await kl(1))).toBeLessThan(1e-6);
+    m.dispose();
+    ref.dispose();
   });
 });

@@ -5,7 +5,7 @@
  *   memory context (a)   = question prompt ++ `<mem>` ++ memory content ++ `</mem>` ++ `<answer>`
  *   baseline context (b) = question prompt ++ every earlier block (response ++ `<information>` ids,
  *                          nothing dropped) ++ `<answer>`          (t = 0: question prompt ++ `<answer>`)
- *   target               = gold ids ++ `</answer>`
+ *   target               = " " ++ gold ids ++ `</answer>`
  *
  * The memory ids are the ones the model generated (responseIds over memSpan), the history the ids the
  * runner assembled, so both contexts are exactly what the model could see. Gold = the canonical answer
@@ -22,7 +22,7 @@
  * Test: `npx vitest run memory_contexts_test.ts`.
  */
 import { concatIds, type Task, type TokenCodec } from "@mempo/env";
-import type { Policy } from "./policy.ts";
+import type { Policy, ScoreRequest } from "./policy.ts";
 import { type ProtocolIds, protocolIds } from "./protocol_ids.ts";
 import type { Rollout, RolloutGroup } from "./rollout.ts";
 
@@ -37,13 +37,17 @@ export function canonicalAnswer(task: Task): string {
     .join("; ");
 }
 
-/** Target ids of the memory reward: canonical gold (as data) ++ `</answer>`. [L] */
+/**
+ * Target ids of the memory reward: " " ++ canonical gold (as data) ++ `</answer>`. [L] The leading
+ * space is the protocol's `<answer> a1; a2</answer>` layout (the teacher's), in which a name has the
+ * same ids as in the question and the passages.
+ */
 export function goldTargetIds(
   task: Task,
   codec: TokenCodec,
   p: ProtocolIds = protocolIds(codec),
 ): Uint32Array {
-  const gold = codec.encode(canonicalAnswer(task), { allowSpecial: false });
+  const gold = codec.encode(` ${canonicalAnswer(task)}`, { allowSpecial: false });
   return concatIds([gold, Uint32Array.of(p.answerEnd)]);
 }
 
@@ -109,6 +113,7 @@ export async function scoreMemories(
   policy: Policy,
   groups: readonly RolloutGroup[],
   codec: TokenCodec,
+  opts: ScoreRequest = {},
 ): Promise<{ items: number; truncated: number }> {
   const p = protocolIds(codec);
   const contexts: Uint32Array[] = [];
@@ -146,7 +151,7 @@ export async function scoreMemories(
     }
   }
   if (contexts.length > 0) {
-    const scored = await policy.score(contexts, targets);
+    const scored = await policy.score(contexts, targets, opts);
     if (scored.length !== contexts.length) {
       throw new Error(
         `scoreMemories: policy.score returned ${scored.length} results for ${contexts.length} items`,

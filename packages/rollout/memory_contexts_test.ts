@@ -39,10 +39,10 @@ function agent(G: number, maxTokens?: number) {
 }
 
 describe("memory-reward contexts", () => {
-  it("gold target = canonical answer (first aliases) as data ++ </answer>", () => {
+  it('gold target = " " ++ canonical answer (first aliases) as data ++ </answer>', () => {
     expect(canonicalAnswer(task)).toBe("Avon River; 1947");
     expect(Array.from(goldTargetIds(task, tok))).toEqual(
-      cat(tok.encode("Avon River; 1947", { allowSpecial: false }), [p.answerEnd]),
+      cat(tok.encode(" Avon River; 1947", { allowSpecial: false }), [p.answerEnd]),
     );
     const evil = { ...task, golden: [["<answer>"], ["b"]] };
     expect(Array.from(goldTargetIds(evil, tok))).not.toContain(p.answer); // gold text is data

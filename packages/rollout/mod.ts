@@ -25,7 +25,7 @@ export {
   scoreMemories,
 } from "./memory_contexts.ts";
 export { ModelPolicy, type ModelPolicyOptions, modelPolicy } from "./model_policy.ts";
-export type { GenerateRequest, Policy, PolicyGeneration, Sampling } from "./policy.ts";
+export type { GenerateRequest, Policy, PolicyGeneration, Sampling, ScoreRequest } from "./policy.ts";
 export { findMemSpan, type ProtocolIds, protocolIds } from "./protocol_ids.ts";
 export type { FormatFailure, MemoryScore, Rollout, RolloutFinish, RolloutGroup } from "./rollout.ts";
 export { questionPromptIds, type RolloutEnv, runGroups, turnContext, turnSeed } from "./runner.ts";

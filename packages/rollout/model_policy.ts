@@ -1,7 +1,7 @@
 /**
  * `modelPolicy`: @mempo/model's transformer as a rollout Policy. `generate` is the model's batched
  * KV-cache generation (stop ids, per-token log-probs at the sampling temperature, finish reason);
- * `score` is its batched teacher-forced scoring at temperature 1 (the policy's own distribution,
+ * `score` is its batched teacher-forced scoring at the requested temperature (default 1; the policy's distribution,
  * for MemPO's memory reward), by default prefix-sharing: the question prompt of a group and the
  * nested full-history baselines of a rollout run through the model once (`scoreShared`; same
  * log-probs as plain scoring up to float round-off); likewise generation's prefill runs a group's
@@ -9,7 +9,7 @@
  * Test: `npx vitest run model_policy_test.ts`.
  */
 import { generate, type Model, score } from "@mempo/model";
-import type { GenerateRequest, Policy, PolicyGeneration } from "./policy.ts";
+import type { GenerateRequest, Policy, PolicyGeneration, ScoreRequest } from "./policy.ts";
 
 export interface ModelPolicyOptions {
   /** Padded positions per scoring forward (B·T). Default 8192. */
@@ -50,8 +50,14 @@ export class ModelPolicy implements Policy {
     });
   }
 
-  score(contexts: readonly Uint32Array[], targets: readonly Uint32Array[]): Promise<Float32Array[]> {
+  score(
+    contexts: readonly Uint32Array[],
+    targets: readonly Uint32Array[],
+    opts: ScoreRequest = {},
+  ): Promise<Float32Array[]> {
+    const t = opts.temperature;
     return score(this.model, contexts, targets, {
+      temperature: t !== undefined && t > 0 ? t : 1,
       maxBatchTokens: this.#maxBatchTokens,
       sharePrefixes: this.#sharePrefixes,
     });

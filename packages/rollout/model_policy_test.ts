@@ -67,7 +67,7 @@ describe("modelPolicy", () => {
     expect(items).toBeGreaterThan(2);
     const r = groups[0]!.rollouts[0]!;
     const ctx = memoryContexts(r, protocolIds(codec));
-    const gold = codec.encode(`${some[0]!.golden.map((a) => a[0]).join("; ")}</answer>`);
+    const gold = codec.encode(` ${some[0]!.golden.map((a) => a[0]).join("; ")}</answer>`);
     const direct = await score(
       m,
       ctx.map((c) => c.memContext),

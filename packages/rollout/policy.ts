@@ -41,7 +41,11 @@ export interface Policy {
    * Teacher-forced log-probs: out[i][j] = log π(targets[i][j] | contexts[i], targets[i][<j]),
    * no sampling, no gradient. [targets[i].length] per item.
    */
-  score(contexts: readonly Uint32Array[], targets: readonly Uint32Array[]): Promise<Float32Array[]>;
+  score(
+    contexts: readonly Uint32Array[],
+    targets: readonly Uint32Array[],
+    opts?: ScoreRequest,
+  ): Promise<Float32Array[]>;
   /** Version of the weights (stored in every StepRecord for staleness bounds). */
   readonly version: number;
   /**
@@ -51,4 +55,13 @@ export interface Policy {
    * (memory_contexts.ts). Default unbounded.
    */
   readonly maxTokens?: number;
+}
+
+/** Options of {@link Policy.score}. */
+export interface ScoreRequest {
+  /**
+   * Softmax temperature of the scored distribution: the rollouts' sampling temperature, so scores
+   * are log-probs of the distribution the tokens were drawn from (≤ 0 means 1). Default 1.
+   */
+  temperature?: number;
 }

@@ -242,6 +242,7 @@ export async function runGroups(
       r.o200k = { tt, pt };
     }
   }
-  if (c.memoryReward && c.useMem) await scoreMemories(policy, groups, codec);
+  if (c.memoryReward && c.useMem)
+    await scoreMemories(policy, groups, codec, { temperature: c.sampling.temperature });
   return groups;
 }

@@ -1,9 +1,12 @@
 /**
- * Stage 1, data: the seeded fictional encyclopedia (@mempo/env), written as corpus.jsonl / qa.jsonl,
- * its BM25 index, and the tasks: `data.trainTasks` 2-objective training tasks from the first
- * questions, then for each N in `data.evalObjectives` `data.evalTasks` held-out N-objective tasks from
- * the questions after them (no question is shared between training and evaluation, or between two N).
- * `loadData` reads the same artifacts back for the single-stage commands.
+ * Stage 1, data: two seeded fictional encyclopedias (@mempo/env). The training world
+ * (`data.worldSeed`, `data.entities`) gives `data.trainTasks` training tasks of `data.trainObjectives` (2) objectives; a second
+ * world generated from another seed (`data.evalWorldSeed`, `data.evalEntities`) gives, for each N in
+ * `data.evalObjectives`, `data.evalTasks` held-out N-objective tasks (no question shared between two
+ * N). Held-out tasks are about entities never seen in training and are answered by searching the
+ * evaluation world's own index, so F1 measures searching and reading, not recall from the weights.
+ * Each world is written as corpus.jsonl / qa.jsonl and its BM25 index (`eval_*` for the evaluation
+ * world). `loadData` reads the same artifacts back for the single-stage commands.
  *
  * Simplification: RL samples its prompts from the same training tasks the teacher solved for SFT.
  */
@@ -23,12 +26,19 @@ import {
 import type { Config } from "../config.ts";
 import { type Run, requireFile } from "../run_dir.ts";
 
-export interface Data {
+/** One generated world: its passages, questions (with the teacher's plans) and search index. */
+export interface WorldData {
   documents: Document[];
   qa: QARecord[];
   index: BM25Index;
-  /** 2-objective training tasks. */
+}
+
+/** The training world (its fields) and the evaluation world. */
+export interface Data extends WorldData {
+  /** Training tasks of `data.trainObjectives` objectives (training world). */
   train: Task[];
+  /** The held-out world the evaluation tasks are about and search in. */
+  evalWorld: WorldData;
   /** Held-out tasks per objective count, in `data.evalObjectives` order. */
   eval: { n: number; tasks: Task[] }[];
 }
@@ -38,41 +48,69 @@ export function maxTurns(cfg: Config["data"], n: number): number {
   return cfg.turnsPerObjective * n + cfg.extraTurns;
 }
 
-/** Questions the world must hold for the configured tasks. */
-export function questionsNeeded(cfg: Config["data"]): number {
-  return 2 * cfg.trainTasks + cfg.evalTasks * cfg.evalObjectives.reduce((s, n) => s + n, 0);
+/** Questions each world must hold for the configured tasks. */
+export function questionsNeeded(cfg: Config["data"]): { train: number; eval: number } {
+  return {
+    train: cfg.trainObjectives * cfg.trainTasks,
+    eval: cfg.evalTasks * cfg.evalObjectives.reduce((s, n) => s + n, 0),
+  };
+}
+
+function makeWorld(seed: number, entities: number, questions: number, flag: string): WorldData {
+  const world = generateWorld({ seed, entities, questions });
+  if (world.questions.length < questions) {
+    throw new Error(
+      `data: the world of seed ${seed} has ${world.questions.length} distinct questions but the tasks need ${questions}; ` +
+        `raise --data.${flag} (now ${entities}) or lower --data.trainTasks / --data.evalTasks`,
+    );
+  }
+  return { documents: world.documents, qa: world.questions, index: BM25Index.build(world.documents) };
 }
 
 export async function dataStage(run: Run): Promise<Data> {
   const cfg = run.config.data;
-  const needed = questionsNeeded(cfg);
-  const world = generateWorld({ seed: cfg.worldSeed, entities: cfg.entities, questions: needed });
-  if (world.questions.length < needed) {
+  if (cfg.evalWorldSeed === cfg.worldSeed) {
     throw new Error(
-      `data: the world has ${world.questions.length} distinct questions but the tasks need ${needed}; ` +
-        `raise --data.entities (now ${cfg.entities}) or lower --data.trainTasks / --data.evalTasks`,
+      `data: --data.evalWorldSeed equals --data.worldSeed (${cfg.worldSeed}); the held-out world must come from another seed`,
     );
   }
-  const index = BM25Index.build(world.documents);
-  const { train, eval: evalSets } = splitTasks(world.questions, cfg);
+  const needed = questionsNeeded(cfg);
+  const world = makeWorld(cfg.worldSeed, cfg.entities, needed.train, "entities");
+  const evalWorld = makeWorld(cfg.evalWorldSeed, cfg.evalEntities, needed.eval, "evalEntities");
+  const { train, eval: evalSets } = splitTasks(world.qa, evalWorld.qa, cfg);
   await writeJsonl(run.path("corpus"), world.documents);
-  await writeJsonl(run.path("qa"), world.questions);
-  await index.save(run.path("index"));
+  await writeJsonl(run.path("qa"), world.qa);
+  await world.index.save(run.path("index"));
+  await writeJsonl(run.path("evalCorpus"), evalWorld.documents);
+  await writeJsonl(run.path("evalQa"), evalWorld.qa);
+  await evalWorld.index.save(run.path("evalIndex"));
   await writeTasks(run, train, evalSets);
   run.log(
-    `data: ${world.documents.length} passages, ${world.questions.length} questions → ` +
-      `${train.length} training tasks (N = 2), held-out ${evalSets.map((e) => `${e.tasks.length} × N = ${e.n}`).join(", ")}`,
+    `data: training world ${world.documents.length} passages → ${train.length} training tasks (N = ${cfg.trainObjectives}); ` +
+      `held-out world (seed ${cfg.evalWorldSeed}) ${evalWorld.documents.length} passages → ` +
+      evalSets.map((e) => `${e.tasks.length} × N = ${e.n}`).join(", "),
   );
-  run.metric({ stage: "data", passages: world.documents.length, questions: world.questions.length });
-  return { documents: world.documents, qa: world.questions, index, train, eval: evalSets };
+  run.metric({
+    stage: "data",
+    passages: world.documents.length,
+    questions: world.qa.length,
+    evalPassages: evalWorld.documents.length,
+    evalQuestions: evalWorld.qa.length,
+  });
+  return { ...world, train, evalWorld, eval: evalSets };
 }
 
-/** Consecutive question chunks: training first, then each evaluation N (MEM1 task builder). */
-export function splitTasks(qa: readonly QARecord[], cfg: Config["data"]): Pick<Data, "train" | "eval"> {
-  let at = 2 * cfg.trainTasks;
-  const train = buildTasks(qa.slice(0, at), 2, { idPrefix: "train-" });
+/** Training tasks from the training world's questions; consecutive chunks of the held-out world's per N. */
+export function splitTasks(
+  trainQa: readonly QARecord[],
+  evalQa: readonly QARecord[],
+  cfg: Config["data"],
+): Pick<Data, "train" | "eval"> {
+  const k = cfg.trainObjectives;
+  const train = buildTasks(trainQa.slice(0, k * cfg.trainTasks), k, { idPrefix: "train-" });
+  let at = 0;
   const evalSets = cfg.evalObjectives.map((n) => {
-    const tasks = buildTasks(qa.slice(at, at + n * cfg.evalTasks), n, { idPrefix: `eval-n${n}-` });
+    const tasks = buildTasks(evalQa.slice(at, at + n * cfg.evalTasks), n, { idPrefix: `eval-n${n}-` });
     at += n * cfg.evalTasks;
     return { n, tasks };
   });
@@ -84,11 +122,17 @@ async function writeTasks(run: Run, train: Task[], evalSets: Data["eval"]): Prom
   await writeFile(run.path("tasks"), `${JSON.stringify(body)}\n`);
 }
 
+async function loadWorld(run: Run, files: ["corpus", "qa", "index"] | ["evalCorpus", "evalQa", "evalIndex"]) {
+  const documents = await collect(readCorpus(requireFile(run, files[0], "data")));
+  const qa = await collect(readQA(requireFile(run, files[1], "data")));
+  const index = await BM25Index.load(requireFile(run, files[2], "data"));
+  return { documents, qa, index };
+}
+
 /** Reads the data stage's artifacts from the run directory. */
 export async function loadData(run: Run): Promise<Data> {
-  const documents = await collect(readCorpus(requireFile(run, "corpus", "data")));
-  const qa = await collect(readQA(requireFile(run, "qa", "data")));
-  const index = await BM25Index.load(requireFile(run, "index", "data"));
+  const world = await loadWorld(run, ["corpus", "qa", "index"]);
+  const evalWorld = await loadWorld(run, ["evalCorpus", "evalQa", "evalIndex"]);
   const t = JSON.parse(await readFile(requireFile(run, "tasks", "data"), "utf8")) as {
     train: Task[];
     eval: Record<string, Task[]>;
@@ -96,5 +140,5 @@ export async function loadData(run: Run): Promise<Data> {
   const evalSets = Object.entries(t.eval)
     .map(([n, tasks]) => ({ n: Number(n), tasks }))
     .sort((a, b) => a.n - b.n);
-  return { documents, qa, index, train: t.train, eval: evalSets };
+  return { ...world, train: t.train, evalWorld, eval: evalSets };
 }

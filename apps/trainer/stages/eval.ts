@@ -1,6 +1,6 @@
 /**
  * Stage 5, evaluation on the held-out N-objective tasks (N = `data.evalObjectives`, turn budget
- * 2N + 2): greedy decoding (`eval.temperature` 0), one rollout per task, every task of one N batched
+ * 2N + 2), about the held-out world's entities and searched in its index: greedy decoding (`eval.temperature` 0), one rollout per task, every task of one N batched
  * per turn (@mempo/rollout's runGroups). Agents:
  *   sft        the SFT model, `mem` retention (only the previous turn is kept)
  *   mempo|grpo the RL model (named by --rl.algo), `mem` retention
@@ -9,15 +9,16 @@
  *   teacher    the scripted teacher with its default imperfections, as a reference line, under `mem`
  *              and (teacher-full) `full` retention: the same behaviour, the full history's token cost
  * Per agent and N: F1 and EM (×100, MEM1 scoring), TT (tokens processed over the episode) and PT (peak
- * context), with our tokenizer, plus answer and format-failure rates. Writes eval.json and report.md.
+ * context), with our tokenizer, plus answer and format-failure rates. Writes eval.json and report.md,
+ * and every model episode (responses, observations, answers, score) to transcripts.jsonl.
  *
  * Simplification: the react agent still writes `<mem>` (it has the same weights); only the retention
  * policy and the instruction's "only your previous turn is shown" line change.
  */
-import { existsSync } from "node:fs";
-import { codecCounter, tokenUsage } from "@mempo/env";
+import { appendFileSync, existsSync, rmSync } from "node:fs";
+import { codecCounter, type Task, tokenUsage } from "@mempo/env";
 import { loadModel, type Model } from "@mempo/model";
-import { modelPolicy, type Rollout, runGroups } from "@mempo/rollout";
+import { modelPolicy, type Rollout, type RolloutGroup, runGroups } from "@mempo/rollout";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { startProgress } from "../progress.ts";
 import { type EvalRow, writeEvalReport } from "../report.ts";
@@ -44,6 +45,7 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
   const cfg = run.config.eval;
   requireFile(run, "sft", "sft");
   const agents = evalAgents(run);
+  rmSync(run.path("transcripts"), { force: true });
   const rows: EvalRow[] = [];
   const models = new Map<string, Model>();
   const progress = startProgress("eval", agents.length * data.eval.length, { ...run.config.log, every: 1 });
@@ -51,24 +53,9 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
   for (const a of agents) {
     if (!models.has(a.weights))
       models.set(a.weights, await loadModel(run.path(a.weights), { backend: run.config.backend }));
-    const policy = modelPolicy(models.get(a.weights)!);
     for (const { n, tasks } of data.eval) {
       const t0 = performance.now();
-      const groups = await runGroups(
-        policy,
-        tasks,
-        {
-          groupSize: 1,
-          maxTurns: maxTurns(run.config.data, n),
-          retention: a.retention,
-          topk: run.config.data.topk,
-          maxNewTokens: cfg.maxNewTokens,
-          sampling: { temperature: cfg.temperature },
-          seed: run.config.seed,
-          memoryReward: false,
-        },
-        { retriever: data.index, tokenizer: tok },
-      );
+      const groups = await heldOutEpisodes(run, data, tok, models.get(a.weights)!, tasks, a.retention);
       const row = summarize(
         a,
         n,
@@ -77,6 +64,23 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
       );
       rows.push(row);
       run.metric({ stage: "eval", ...row });
+      for (const g of groups)
+        for (const r of g.rollouts)
+          appendFileSync(
+            run.path("transcripts"),
+            `${JSON.stringify({
+              agent: a.agent,
+              n,
+              task: r.task.id,
+              objectives: r.task.objectives,
+              golden: r.task.golden.map((x) => x[0]),
+              f1: r.score.f1,
+              finish: r.finish,
+              answers: r.answers,
+              responses: r.responses,
+              observations: r.observations.map((o) => tok.decode(o)),
+            })}\n`,
+          );
       progress.tick(++done, { agent: a.agent, N: n, F1: row.f1, TT: row.tt });
     }
   }
@@ -85,6 +89,34 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
   if (cfg.teacher) rows.push(...(await teacherRows(run, data, tok)));
   await writeEvalReport(run, rows);
   return rows;
+}
+
+/** One episode per held-out task (`eval.temperature`, greedy by default), searched in the held-out world. */
+export function heldOutEpisodes(
+  run: Run,
+  data: Data,
+  tok: Tokenizer,
+  model: Model,
+  tasks: readonly Task[],
+  retention: "mem" | "full" = "mem",
+): Promise<RolloutGroup[]> {
+  const cfg = run.config.eval;
+  const n = tasks[0]?.objectives.length ?? 1;
+  return runGroups(
+    modelPolicy(model),
+    tasks,
+    {
+      groupSize: 1,
+      maxTurns: maxTurns(run.config.data, n),
+      retention,
+      topk: run.config.data.topk,
+      maxNewTokens: cfg.maxNewTokens,
+      sampling: { temperature: cfg.temperature },
+      seed: run.config.seed,
+      memoryReward: false,
+    },
+    { retriever: data.evalWorld.index, tokenizer: tok },
+  );
 }
 
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
@@ -114,7 +146,7 @@ async function teacherRows(run: Run, data: Data, tok: Tokenizer): Promise<EvalRo
   for (const retention of ["mem", "full"] as const)
     for (const { n, tasks } of data.eval) {
       const t0 = performance.now();
-      const eps = await teacherEpisodes(data, run.config, tasks, retention);
+      const eps = await teacherEpisodes(data.evalWorld, run.config, tasks, retention);
       const usage = eps.map((e) => tokenUsage(e.turns, counter));
       rows.push({
         agent: retention === "mem" ? "teacher" : "teacher-full",

@@ -81,7 +81,7 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
       iterationTasks(data, run.config, it),
       {
         groupSize: cfg.groupSize,
-        maxTurns: maxTurns(run.config.data, 2),
+        maxTurns: maxTurns(run.config.data, run.config.data.trainObjectives),
         retention: "mem",
         topk: run.config.data.topk,
         maxNewTokens: cfg.maxNewTokens,

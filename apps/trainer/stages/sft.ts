@@ -12,6 +12,7 @@
 import { episodeSteps, Rng } from "@mempo/env";
 import {
   AdamW,
+  loadModel,
   Model,
   type ModelConfig,
   PRESETS,
@@ -21,15 +22,20 @@ import {
   sftStep,
 } from "@mempo/model";
 import type { Tokenizer } from "@mempo/tokenizer";
+import { baseDir } from "../base.ts";
 import { saveRunCheckpoint } from "../checkpoint.ts";
 import { type Config, TRAINER_MODEL_PRESETS } from "../config.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, round } from "../run_dir.ts";
 import type { Data } from "./data.ts";
+import { heldOutEpisodes } from "./eval.ts";
 import { teacherEpisodes } from "./teacher.ts";
 
 /** The model shape: a trainer or @mempo/model preset with the tokenizer's vocabulary and maxSeqLen. */
-export function modelConfig(cfg: Config["model"], vocabSize: number): ModelConfig {
+export function modelConfig(
+  cfg: Pick<Config["model"], "preset" | "maxSeqLen">,
+  vocabSize: number,
+): ModelConfig {
   const base =
     (TRAINER_MODEL_PRESETS as Record<string, object>)[cfg.preset] ?? PRESETS[cfg.preset as PresetName];
   return resolveModelConfig({ ...base, vocabSize, maxSeqLen: cfg.maxSeqLen } as ModelConfig);
@@ -74,10 +80,21 @@ export async function sftStage(run: Run, data: Data, tok: Tokenizer): Promise<Mo
     `sft: teacher kept ${teacher.kept}/${teacher.episodes} episodes (F1 ≥ ${cfg.minF1}) → ` +
       `${teacher.items.length} turns, ${teacher.tokens} tokens`,
   );
-  const model = Model.init(modelConfig(run.config.model, tok.vocabSize), {
-    seed: run.config.seed,
-    backend: run.config.backend,
-  });
+  const base = baseDir(run.config.model.base);
+  const model =
+    base === null
+      ? Model.init(modelConfig(run.config.model, tok.vocabSize), {
+          seed: run.config.seed,
+          backend: run.config.backend,
+        })
+      : await loadModel(base, { backend: run.config.backend });
+  if (model.config.vocabSize !== tok.vocabSize) {
+    throw new Error(
+      `sft: the base model has ${model.config.vocabSize} ids but the run's tokenizer ${tok.vocabSize}; ` +
+        `rerun the tokenizer stage (mempo tokenizer --run ${run.dir}) so it takes the base's tokenizer`,
+    );
+  }
+  if (base !== null) run.log(`sft: starting from the pre-trained base ${base}`);
   const rng = new Rng(`${run.config.seed}/sft`);
   const epochs = Math.ceil(cfg.epochs);
   let batches: SeqItem[][] = [];
@@ -102,6 +119,8 @@ export async function sftStage(run: Run, data: Data, tok: Tokenizer): Promise<Mo
     ema = Number.isNaN(ema) ? loss : 0.9 * ema + 0.1 * loss;
     run.metric({ stage: "sft", step, loss: round(loss), lr, gradNorm: round(gradNorm), tokens });
     progress.tick(step, { loss: ema, lr });
+    if (cfg.evalEvery > 0 && (step % cfg.evalEvery === 0 || step === batches.length))
+      await learningCurvePoint(run, data, tok, model, step);
   }
   progress.done();
   await saveRunCheckpoint(
@@ -114,4 +133,22 @@ export async function sftStage(run: Run, data: Data, tok: Tokenizer): Promise<Mo
   run.log(`sft: final loss (EMA) ${ema.toFixed(4)}; checkpoint ${run.path("sft")}`);
   opt.dispose();
   return model;
+}
+
+/** Held-out F1 of the model now (greedy, the first `sft.evalTasks` tasks of the first N): one metrics line. */
+async function learningCurvePoint(run: Run, data: Data, tok: Tokenizer, model: Model, step: number) {
+  const first = data.eval[0];
+  if (!first) return;
+  const tasks = first.tasks.slice(0, run.config.sft.evalTasks);
+  const groups = await heldOutEpisodes(run, data, tok, model, tasks);
+  const rs = groups.flatMap((g) => g.rollouts);
+  const f1 = rs.reduce((s, r) => s + r.score.f1, 0) / rs.length;
+  run.metric({
+    stage: "sft-eval",
+    step,
+    n: first.n,
+    tasks: rs.length,
+    f1: round(f1, 2),
+    minutes: round(run.elapsed() / 60, 2),
+  });
 }

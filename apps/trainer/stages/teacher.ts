@@ -7,11 +7,11 @@
  */
 import { type Episode, runEpisode, type Task, Teacher } from "@mempo/env";
 import type { Config } from "../config.ts";
-import { type Data, maxTurns } from "./data.ts";
+import { maxTurns, type WorldData } from "./data.ts";
 
-/** One episode per task, in order (deterministic: the teacher is seeded per task id). */
+/** One episode per task of `data`'s world (its QA plans, its index), in order (deterministic: the teacher is seeded per task id). */
 export async function teacherEpisodes(
-  data: Data,
+  data: WorldData,
   cfg: Config,
   tasks: readonly Task[],
   policy: "mem" | "full" = "mem",

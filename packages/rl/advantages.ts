@@ -20,6 +20,11 @@ export interface AdvantageOptions {
   epsilon?: number;
   /** GRPO only: divide by (std + ε). false gives Dr.GRPO's unscaled A = R − mean. Default true. */
   normalizeByStd?: boolean;
+  /**
+   * GRPO only: divide by (max(std, stdFloor) + ε), so rewards that differ by less than the floor
+   * give proportionally small advantages instead of ±1-sized ones. Default 0 (eq. 2 as written).
+   */
+  stdFloor?: number;
 }
 
 export interface AdvantageResult {
@@ -117,10 +122,11 @@ function perGroup(
 export const grpoAdvantages: AdvantageEstimator = (rewards, groupIds, options = {}) => {
   const eps = options.epsilon ?? DEFAULT_EPSILON;
   const byStd = options.normalizeByStd ?? true;
+  const floor = options.stdFloor ?? 0;
   return perGroup("grpo", rewards, groupIds, (members, mean, out) => {
     let ss = 0;
     for (const i of members) ss += (rewards[i]! - mean) ** 2;
-    const denom = byStd ? Math.sqrt(ss / (members.length - 1)) + eps : 1;
+    const denom = byStd ? Math.max(Math.sqrt(ss / (members.length - 1)), floor) + eps : 1;
     for (const i of members) out[i] = (rewards[i]! - mean) / denom;
   });
 };

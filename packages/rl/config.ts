@@ -20,6 +20,8 @@ export interface RlConfig extends PolicyLossConfig {
   memoryNormalization: MemoryNormalization;
   /** weight w on A^M in the token advantage (eq. 6); 0 = plain GRPO baseline. Default 1. */
   memoryWeight: number;
+  /** lower bound on the std in the memory normalisation (eq. 5); 0 = the paper's eq. 5. Default 0. */
+  memoryStdFloor: number;
 }
 
 export const DEFAULT_RL_CONFIG: Readonly<RlConfig> = Object.freeze({
@@ -28,6 +30,7 @@ export const DEFAULT_RL_CONFIG: Readonly<RlConfig> = Object.freeze({
   epsilon: 1e-6,
   memoryNormalization: "pooled",
   memoryWeight: 1,
+  memoryStdFloor: 0,
   ...DEFAULT_POLICY_LOSS_CONFIG,
 });
 
@@ -50,6 +53,7 @@ export function resolveRlConfig(overrides: Partial<RlConfig> = {}): RlConfig {
   if (!(c.clipHigh >= 0)) fail("clipHigh", "must be ≥ 0");
   if (!(c.klCoef >= 0)) fail("klCoef", "must be ≥ 0");
   if (!Number.isFinite(c.memoryWeight)) fail("memoryWeight", "must be a finite number");
+  if (!(c.memoryStdFloor >= 0)) fail("memoryStdFloor", "must be ≥ 0");
   if (c.aggregation === "seq-mean-token-sum-norm" && !(c.maxLength > 0)) {
     fail("maxLength", "seq-mean-token-sum-norm needs the generation budget in tokens (> 0)");
   }

@@ -13,6 +13,7 @@ describe("resolveRlConfig", () => {
       epsilon: 1e-6,
       memoryNormalization: "pooled",
       memoryWeight: 1,
+      memoryStdFloor: 0,
       clipLow: 0.2,
       clipHigh: 0.2,
       klCoef: 0.001,

@@ -36,6 +36,13 @@ export interface MemoryAdvantageOptions {
   normalization?: MemoryNormalization;
   /** Added to the std. Default 1e-6. */
   epsilon?: number;
+  /**
+   * Lower bound on the std in eq. 5's denominator (default 0, the paper's eq. 5). R^M is a
+   * difference of probabilities; when every memory of a group makes the gold answer about equally
+   * (un)likely, std ≈ 0.01 and plain normalisation still gives |A^M| ≈ 0.75. A floor of ~0.05–0.1
+   * keeps such noise small.
+   */
+  stdFloor?: number;
 }
 
 export interface MemoryAdvantageResult extends AdvantageResult {
@@ -93,7 +100,7 @@ export function memoryRewards(segments: readonly MemorySegment[]): {
 }
 
 /**
- * Eq. 5: A^M = (R^M − mean) / (std + ε) over the memory segments of a group — all turns of all its
+ * Eq. 5: A^M = (R^M − mean) / (max(std, stdFloor) + ε) over the memory segments of a group — all turns of all its
  * rollouts (`pooled`) or one turn index at a time (`per-turn`). Sample std; singleton or all-equal
  * sets give 0.
  * @param rewards [M] R^M per segment
@@ -128,7 +135,10 @@ export function memoryAdvantages(
     }
     setIds[s] = id;
   }
-  const res = grpoAdvantages(rewards, setIds, { epsilon: options.epsilon ?? DEFAULT_EPSILON });
+  const res = grpoAdvantages(rewards, setIds, {
+    epsilon: options.epsilon ?? DEFAULT_EPSILON,
+    stdFloor: options.stdFloor ?? 0,
+  });
   let abs = 0;
   for (const a of res.advantages) abs += Math.abs(a);
   return { ...res, meanAbsAdvantage: keys.length === 0 ? 0 : abs / keys.length };

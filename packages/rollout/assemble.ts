@@ -148,6 +148,7 @@ export function assembleBatch(
     const aM = memoryAdvantages(rm.rewards, segments, {
       normalization: cfg.memoryNormalization,
       epsilon: cfg.epsilon,
+      stdFloor: cfg.memoryStdFloor,
     });
     memory = { segments, ...rm, advantages: aM.advantages };
   }

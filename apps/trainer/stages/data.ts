@@ -1,6 +1,7 @@
 /**
  * Stage 1, data: two seeded fictional encyclopedias (@mempo/env). The training world
- * (`data.worldSeed`, `data.entities`) gives `data.trainTasks` training tasks of `data.trainObjectives` (2) objectives; a second
+ * (`data.worldSeed`, `data.entities`) gives `data.trainTasks` training tasks, their objective counts taken in turn from
+ * `data.trainObjectives`; a second
  * world generated from another seed (`data.evalWorldSeed`, `data.evalEntities`) gives, for each N in
  * `data.evalObjectives`, `data.evalTasks` held-out N-objective tasks (no question shared between two
  * N). Held-out tasks are about entities never seen in training and are answered by searching the
@@ -17,6 +18,7 @@ import {
   collect,
   type Document,
   generateWorld,
+  makeTask,
   type QARecord,
   readCorpus,
   readQA,
@@ -35,7 +37,7 @@ export interface WorldData {
 
 /** The training world (its fields) and the evaluation world. */
 export interface Data extends WorldData {
-  /** Training tasks of `data.trainObjectives` objectives (training world). */
+  /** Training tasks, objective counts in turn from `data.trainObjectives` (training world). */
   train: Task[];
   /** The held-out world the evaluation tasks are about and search in. */
   evalWorld: WorldData;
@@ -51,9 +53,17 @@ export function maxTurns(cfg: Config["data"], n: number): number {
 /** Questions each world must hold for the configured tasks. */
 export function questionsNeeded(cfg: Config["data"]): { train: number; eval: number } {
   return {
-    train: cfg.trainObjectives * cfg.trainTasks,
+    train: trainCounts(cfg).reduce((s, n) => s + n, 0),
     eval: cfg.evalTasks * cfg.evalObjectives.reduce((s, n) => s + n, 0),
   };
+}
+
+/** Objective count of each training task: `data.trainObjectives` in turn. */
+export function trainCounts(cfg: Config["data"]): number[] {
+  return Array.from(
+    { length: cfg.trainTasks },
+    (_, i) => cfg.trainObjectives[i % cfg.trainObjectives.length]!,
+  );
 }
 
 function makeWorld(seed: number, entities: number, questions: number, flag: string): WorldData {
@@ -86,7 +96,7 @@ export async function dataStage(run: Run): Promise<Data> {
   await evalWorld.index.save(run.path("evalIndex"));
   await writeTasks(run, train, evalSets);
   run.log(
-    `data: training world ${world.documents.length} passages → ${train.length} training tasks (N = ${cfg.trainObjectives}); ` +
+    `data: training world ${world.documents.length} passages → ${train.length} training tasks (N = ${cfg.trainObjectives.join("/")}); ` +
       `held-out world (seed ${cfg.evalWorldSeed}) ${evalWorld.documents.length} passages → ` +
       evalSets.map((e) => `${e.tasks.length} × N = ${e.n}`).join(", "),
   );
@@ -106,8 +116,12 @@ export function splitTasks(
   evalQa: readonly QARecord[],
   cfg: Config["data"],
 ): Pick<Data, "train" | "eval"> {
-  const k = cfg.trainObjectives;
-  const train = buildTasks(trainQa.slice(0, k * cfg.trainTasks), k, { idPrefix: "train-" });
+  const train: Task[] = [];
+  let from = 0;
+  trainCounts(cfg).forEach((n, i) => {
+    train.push(makeTask(`train-${i}`, trainQa.slice(from, from + n)));
+    from += n;
+  });
   let at = 0;
   const evalSets = cfg.evalObjectives.map((n) => {
     const tasks = buildTasks(evalQa.slice(at, at + n * cfg.evalTasks), n, { idPrefix: `eval-n${n}-` });

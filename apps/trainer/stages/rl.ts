@@ -17,7 +17,14 @@
 import { Rng } from "@mempo/env";
 import { AdamW, type LoadedCheckpoint, loadModel, type Model } from "@mempo/model";
 import { type RlConfig, resolveRlConfig } from "@mempo/rl";
-import { assembleBatch, learnerStep, modelPolicy, runGroups, turnSeed } from "@mempo/rollout";
+import {
+  assembleBatch,
+  learnerStep,
+  modelPolicy,
+  type RolloutGroup,
+  runGroups,
+  turnSeed,
+} from "@mempo/rollout";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { type CheckpointInfo, saveRunCheckpoint } from "../checkpoint.ts";
 import type { Config } from "../config.ts";
@@ -32,6 +39,7 @@ export function rlLossConfig(cfg: Config["rl"]): RlConfig {
     estimator: "grpo",
     memoryNormalization: cfg.memoryNormalization,
     memoryWeight: cfg.algo === "mempo" ? cfg.memoryWeight : 0,
+    memoryStdFloor: cfg.memoryStdFloor,
     clipLow: cfg.clipLow,
     clipHigh: cfg.clipHigh,
     klCoef: cfg.klCoef,
@@ -76,22 +84,30 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
   let noSignal = 0; // iterations where every group's rewards were equal (A^T = 0 everywhere)
   for (let it = first; it < cfg.iterations; it++) {
     const t0 = performance.now();
-    const groups = await runGroups(
-      policy,
-      iterationTasks(data, run.config, it),
-      {
-        groupSize: cfg.groupSize,
-        maxTurns: maxTurns(run.config.data, run.config.data.trainObjectives),
-        retention: "mem",
-        topk: run.config.data.topk,
-        maxNewTokens: cfg.maxNewTokens,
-        sampling: { temperature: cfg.temperature },
-        seed: turnSeed(run.config.seed, it),
-        memoryReward: memory,
-        groupIdPrefix: `it${it}/`,
-      },
-      { retriever: data.index, tokenizer: tok },
-    );
+    // one batched runGroups per objective count (the turn budget is 2N + 2)
+    const tasks = iterationTasks(data, run.config, it);
+    const groups: RolloutGroup[] = [];
+    for (const n of [...new Set(tasks.map((t) => t.objectives.length))].sort((a, b) => a - b)) {
+      const some = tasks.filter((t) => t.objectives.length === n);
+      groups.push(
+        ...(await runGroups(
+          policy,
+          some,
+          {
+            groupSize: cfg.groupSize,
+            maxTurns: maxTurns(run.config.data, n),
+            retention: "mem",
+            topk: run.config.data.topk,
+            maxNewTokens: cfg.maxNewTokens,
+            sampling: { temperature: cfg.temperature },
+            seed: turnSeed(run.config.seed, it * 64 + n),
+            memoryReward: memory,
+            groupIdPrefix: `it${it}/n${n}/`,
+          },
+          { retriever: data.index, tokenizer: tok },
+        )),
+      );
+    }
     const tRollout = (performance.now() - t0) / 1000;
     const batch = assembleBatch(groups, loss, { memory });
     const res = await learnerStep(model, opt, batch, loss, {

@@ -31,6 +31,12 @@ export interface TeacherConfig {
   vagueSearchProb: number;
   /** Probability of padding `<mem>` with restated questions and notes (default 0.3). */
   verboseMemoryProb: number;
+  /**
+   * Keep every unanswered question in `<mem>` as `Q<i> asks: <question>` (default true), so how many
+   * questions there are and which one is next can be read off the memory instead of counted from the
+   * `;`-joined question line.
+   */
+  openQuestions: boolean;
 }
 
 export const DEFAULT_TEACHER_CONFIG: Readonly<TeacherConfig> = Object.freeze({
@@ -39,6 +45,7 @@ export const DEFAULT_TEACHER_CONFIG: Readonly<TeacherConfig> = Object.freeze({
   redundantSearchProb: 0.1,
   vagueSearchProb: 0.1,
   verboseMemoryProb: 0.3,
+  openQuestions: true,
 });
 
 /** The teacher with every imperfection switched off. */
@@ -63,7 +70,7 @@ export function memoryFacts(context: string): Map<string, string> {
   if (start < 0) return facts;
   for (const line of context.slice(start + 5, end).split("\n")) {
     const m = FACT_LINE.exec(line.trim());
-    if (m) facts.set(`Q${m[1]} ${m[2]}`, m[3]!);
+    if (m && m[2] !== "asks") facts.set(`Q${m[1]} ${m[2]}`, m[3]!);
   }
   return facts;
 }
@@ -128,7 +135,8 @@ export class Teacher {
       const lines: string[] = [];
       const verbose = rng.chance(c.verboseMemoryProb);
       plans.forEach((hops, i) => {
-        if (verbose) lines.push(`Q${i + 1} asks: ${task.objectives[i]}`);
+        if (verbose || (c.openQuestions && answers[i] === undefined))
+          lines.push(`Q${i + 1} asks: ${task.objectives[i]}`);
         for (const h of hops) {
           const v = facts.get(key(i, h));
           if (v !== undefined && !rng.chance(c.dropFactProb)) lines.push(`${key(i, h)}: ${v}`);

@@ -53,13 +53,31 @@ describe("scripted teacher", () => {
     expect(await run()).toEqual(await run());
   });
 
-  it("reads facts from its last <mem> only", () => {
+  it("reads facts from its last <mem> only (an open question's `asks` line is not a fact)", () => {
     const ctx =
       "<mem> example </mem>\n<mem>\nQ1 founder of X: Alma R. Vetterling\nQ1 asks: Who?\nnoise\n</mem><think>t</think>";
-    expect([...memoryFacts(ctx)]).toEqual([
-      ["Q1 founder of X", "Alma R. Vetterling"],
-      ["Q1 asks", "Who?"],
-    ]);
+    expect([...memoryFacts(ctx)]).toEqual([["Q1 founder of X", "Alma R. Vetterling"]]);
+  });
+
+  it("keeps each unanswered question in <mem> until its answer is known (openQuestions)", async () => {
+    const task = buildTasks(world.questions, 3)[0]!;
+    const ep = await runEpisode(
+      new Teacher(world.questions, PERFECT_TEACHER_CONFIG).agentFor(task),
+      task,
+      index,
+      {
+        maxTurns: 8,
+        topk: 3,
+      },
+    );
+    const asks = (r: string) => r.split("\n").filter((l) => / asks: /.test(l));
+    expect(asks(ep.turns[0]!.response)).toEqual(task.objectives.map((q, i) => `Q${i + 1} asks: ${q}`));
+    const last = ep.turns[ep.turns.length - 1]!.response;
+    expect(last).toContain("<answer>");
+    expect(asks(last)).toEqual([]);
+    const closed = new Teacher(world.questions, { ...PERFECT_TEACHER_CONFIG, openQuestions: false });
+    const ep2 = await runEpisode(closed.agentFor(task), task, index, { maxTurns: 8, topk: 3 });
+    expect(asks(ep2.turns[0]!.response)).toEqual([]);
   });
 
   it("needs generated QA records (with hops) for its plans", () => {

@@ -4,8 +4,8 @@
  * run's config.json (`mempo eval --run DIR`) < command-line flags. The resolved object is printed at
  * the start of a run, written to `<run>/config.json` and stored beside every checkpoint.
  *
- * Test: `npx vitest run config_test.ts`. Defaults are sized so `npm run train` finishes in about
- * 15 minutes on a 2-core CPU (measured numbers in docs/training.md).
+ * Test: `npx vitest run config_test.ts`. Defaults are sized so `npm run train` finishes within
+ * 20 minutes on a 2-core CPU (measured numbers in docs/training.md).
  */
 import { PRESETS as MODEL_PRESETS } from "@mempo/model";
 import { z } from "zod";
@@ -44,10 +44,10 @@ export const configSchema = z.object({
       entities: f(int(10), 1800, "entities in the training world (≈2.65 passages each)"),
       evalWorldSeed: f(int(0), 2, "seed of the held-out world the evaluation tasks come from"),
       evalEntities: f(int(10), 1800, "entities in the held-out world"),
-      trainTasks: f(int(1), 2500, "training tasks (SFT teacher data and RL prompts)"),
+      trainTasks: f(int(1), 1700, "training tasks (SFT teacher data and RL prompts)"),
       trainObjectives: f(
         z.array(int(1).max(16)).min(1),
-        [2],
+        [1, 2, 2, 3, 4, 6],
         "objectives per training task, in turn (1,2,3 = a third each)",
       ),
       evalTasks: f(int(1), 32, "held-out tasks per objective count N"),
@@ -69,7 +69,7 @@ export const configSchema = z.object({
       maxSeqLen: f(int(64), 4096, "longest context in tokens (RoPE; no cost when unused)"),
       base: f(
         z.string(),
-        "",
+        "builtin",
         'pre-trained base (weights + tokenizer) SFT starts from: "builtin" = the shipped one (mempo pretrain), "" = from scratch, or a directory',
       ),
     })
@@ -77,10 +77,10 @@ export const configSchema = z.object({
   teacher: z
     .object({
       seed: f(int(0), 7, "seed of the teacher's imperfections"),
-      dropFactProb: f(prob(), 0.06, "leave out a known fact when rewriting <mem>"),
-      redundantSearchProb: f(prob(), 0.1, "repeat the previous search"),
-      vagueSearchProb: f(prob(), 0.1, "search without the subject's name"),
-      verboseMemoryProb: f(prob(), 0.3, "pad <mem> with restated questions"),
+      dropFactProb: f(prob(), 0, "leave out a known fact when rewriting <mem>"),
+      redundantSearchProb: f(prob(), 0, "repeat the previous search"),
+      vagueSearchProb: f(prob(), 0, "search without the subject's name"),
+      verboseMemoryProb: f(prob(), 0, "pad <mem> with restated questions"),
       openQuestions: f(z.boolean(), true, "keep each unanswered question in <mem> (Q<i> asks: …)"),
     })
     .prefault({}),
@@ -105,6 +105,11 @@ export const configSchema = z.object({
       weightDecay: f(z.number().min(0), 0.1, "AdamW decoupled weight decay"),
       gradClip: f(z.number().min(0), 1, "global gradient-norm clip (0 = off)"),
       minF1: f(z.number().min(0).max(100), 100, "keep teacher episodes with at least this F1"),
+      lastTurnShare: f(
+        prob(),
+        0.25,
+        "share of episodes that also teach one turn replayed as the last (forced answer)",
+      ),
       evalEvery: f(
         int(0),
         0,
@@ -120,7 +125,7 @@ export const configSchema = z.object({
       tasksPerIteration: f(int(1), 4, "tasks sampled per iteration"),
       groupSize: f(int(2), 4, "G rollouts per task"),
       temperature: f(z.number().positive(), 1, "rollout sampling temperature"),
-      maxNewTokens: f(int(8), 160, "generation budget per turn"),
+      maxNewTokens: f(int(8), 384, "generation budget per turn"),
       lr: f(z.number().positive(), 1e-4, "peak learning rate"),
       warmupSteps: f(int(0), 2, "linear warmup iterations"),
       rewardMode: f(z.enum(["strict", "f1"]), "f1", "trajectory reward: all-EM or mean F1"),
@@ -146,7 +151,7 @@ export const configSchema = z.object({
   eval: z
     .object({
       temperature: f(z.number().min(0), 0, "0 = greedy decoding"),
-      maxNewTokens: f(int(8), 192, "generation budget per turn"),
+      maxNewTokens: f(int(8), 384, "generation budget per turn"),
       teacher: f(z.boolean(), true, "also score the scripted teacher as a reference line"),
     })
     .prefault({}),
@@ -166,7 +171,14 @@ export const PROFILES: Record<Config["profile"], ConfigInput> = {
   default: {},
   /** About a minute on 2 cores: a tiny world and model, a few steps of each stage. */
   smoke: {
-    data: { entities: 120, evalEntities: 120, trainTasks: 48, evalTasks: 3, evalObjectives: [2, 4] },
+    data: {
+      entities: 120,
+      evalEntities: 120,
+      trainTasks: 48,
+      trainObjectives: [2],
+      evalTasks: 3,
+      evalObjectives: [2, 4],
+    },
     tokenizer: { vocabSize: 600, teacherTasks: 16 },
     model: { preset: "tiny", maxSeqLen: 2048, base: "" },
     sft: { epochs: 6, lr: 5e-3, warmupSteps: 10 },

@@ -88,7 +88,7 @@ export async function runEpisode(
   const o: EpisodeOptions = { ...DEFAULT_EPISODE_OPTIONS, ...options };
   if (!Number.isInteger(o.maxTurns) || o.maxTurns < 1)
     throw new Error(`runEpisode: maxTurns must be ≥ 1, got ${o.maxTurns}`);
-  const prompt = promptPieces(task.question, {
+  const prompt = promptPieces(task.objectives, {
     maxTurns: o.maxTurns,
     useMem: o.useMem,
     historyDropped: o.policy !== "full",

@@ -40,11 +40,23 @@ export function turnsLeftHint(turnsLeft: number): string {
     : `You have ${turnsLeft} turns left.`;
 }
 
-/** The first-turn prompt: instruction, question, budget. */
-export function promptPieces(question: string, opts: PromptOptions): TextPiece[] {
-  return [
-    { text: `${instructionText(opts)}Question: `, special: true },
-    { text: question, special: false },
-    { text: `\n${turnsLeftHint(opts.maxTurns)}\n`, special: true },
-  ];
+/**
+ * The first-turn prompt: instruction, question(s), budget. A task's objectives (an array) are
+ * numbered one per line (`Question 1: …` / `Question 2: …`), so the model reads how many there are
+ * and finds question i by its number; one objective, or a single string, is `Question: …`.
+ */
+export function promptPieces(question: string | readonly string[], opts: PromptOptions): TextPiece[] {
+  const qs = typeof question === "string" ? [question] : question;
+  const head = instructionText(opts);
+  const body: TextPiece[] =
+    qs.length === 1
+      ? [
+          { text: `${head}Question: `, special: true },
+          { text: qs[0]!, special: false },
+        ]
+      : qs.flatMap((q, i) => [
+          { text: `${i === 0 ? head : "\n"}Question ${i + 1}: `, special: true },
+          { text: q, special: false },
+        ]);
+  return [...body, { text: `\n${turnsLeftHint(opts.maxTurns)}\n`, special: true }];
 }

@@ -50,7 +50,7 @@ export function turnSeed(seed: number, turn: number): number {
 
 /** The question prompt of a task as ids (the first turn's prompt). */
 export function questionPromptIds(task: Task, c: RolloutConfig, codec: TokenCodec): Uint32Array {
-  const pieces = promptPieces(task.question, {
+  const pieces = promptPieces(task.objectives, {
     maxTurns: c.maxTurns,
     useMem: c.useMem,
     historyDropped: c.retention !== "full",

@@ -9,7 +9,15 @@
  * Simplification: batches are `sft.batchSize` turns of similar length (length-bucketed after a
  * seeded shuffle), not a token budget.
  */
-import { episodeSteps, Rng } from "@mempo/env";
+import {
+  type Episode,
+  encodePieces,
+  encodeResponse,
+  episodeSteps,
+  Rng,
+  Teacher,
+  turnsLeftHint,
+} from "@mempo/env";
 import {
   AdamW,
   loadModel,
@@ -41,7 +49,42 @@ export function modelConfig(
   return resolveModelConfig({ ...base, vocabSize, maxSeqLen: cfg.maxSeqLen } as ModelConfig);
 }
 
-/** Kept teacher turns as SFT items. */
+/**
+ * Last-turn items: a share `sft.lastTurnShare` of the kept episodes also gives one turn replayed as if
+ * it were the last (its turns-left line replaced by the last-turn line) with the teacher's forced answer
+ * (what it knows, `unknown` for the rest). Fully correct episodes rarely reach their last turn, so
+ * without these the model never sees one and keeps searching when it has to answer.
+ */
+async function lastTurnItems(
+  run: Run,
+  data: Data,
+  tok: Tokenizer,
+  kept: readonly Episode[],
+): Promise<SeqItem[]> {
+  const teacher = new Teacher(data.qa, run.config.teacher);
+  const rng = new Rng(`${run.config.seed}/sft/last-turn`);
+  const last = turnsLeftHint(1);
+  const out: SeqItem[] = [];
+  for (const e of kept) {
+    if (e.turns.length < 2 || !rng.chance(run.config.sft.lastTurnShare)) continue;
+    const t = e.turns[rng.int(0, e.turns.length - 2)]!;
+    const pieces = t.contextPieces.map((p) => ({ ...p }));
+    const tail = pieces[pieces.length - 1]!;
+    const replaced = tail.text.replace(/You have \d+ turns left\./, last);
+    if (replaced === tail.text) continue;
+    tail.text = replaced;
+    const context = pieces.map((p) => p.text).join("");
+    const response = await teacher.agentFor(e.task)(context, {
+      index: e.turns.length - 1,
+      maxTurns: e.turns.length,
+    });
+    const { ids } = encodeResponse(response, tok);
+    out.push({ promptIds: encodePieces(tok, pieces), responseIds: ids });
+  }
+  return out;
+}
+
+/** Kept teacher turns as SFT items (plus the last-turn items). */
 export async function teacherData(
   run: Run,
   data: Data,
@@ -49,7 +92,10 @@ export async function teacherData(
 ): Promise<{ items: SeqItem[]; episodes: number; kept: number; tokens: number }> {
   const episodes = await teacherEpisodes(data, run.config, data.train);
   const kept = episodes.filter((e) => e.formatValid && e.score.f1 >= run.config.sft.minF1);
-  const items = kept.flatMap((e) => episodeSteps(e, tok));
+  const items = [
+    ...kept.flatMap((e) => episodeSteps(e, tok)),
+    ...(await lastTurnItems(run, data, tok, kept)),
+  ];
   const tokens = items.reduce((s, it) => s + it.promptIds.length + it.responseIds.length, 0);
   return { items, episodes: episodes.length, kept: kept.length, tokens };
 }

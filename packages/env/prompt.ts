@@ -41,6 +41,23 @@ export function turnsLeftHint(turnsLeft: number): string {
 }
 
 /**
+ * The task question of a prompt built by {@link promptPieces}: `Question: q` → q; numbered lines
+ * `Question 1: q1` … → "q1; q2; …" (a Task's `question`). undefined when the context has none.
+ */
+export function promptQuestion(context: string): string | undefined {
+  const lines = context.split("\n");
+  const single = lines.find((l) => l.startsWith("Question: "));
+  if (single !== undefined) return single.slice("Question: ".length);
+  const numbered: string[] = [];
+  for (const l of lines) {
+    const m = /^Question (\d+): (.*)$/.exec(l);
+    if (m && Number(m[1]) === numbered.length + 1) numbered.push(m[2]!);
+    else if (numbered.length > 0) break;
+  }
+  return numbered.length > 0 ? numbered.join("; ") : undefined;
+}
+
+/**
  * The first-turn prompt: instruction, question(s), budget. A task's objectives (an array) are
  * numbered one per line (`Question 1: …` / `Question 2: …`), so the model reads how many there are
  * and finds question i by its number; one objective, or a single string, is `Question: …`.

@@ -5,7 +5,7 @@ import { ByteCodec } from "./byte_codec.ts";
 import { encodePieces, piecesText, type TextPiece } from "./codec.ts";
 import { buildContext, type TurnBlock } from "./context.ts";
 import { formatDocuments, informationPieces, lastInformation } from "./information.ts";
-import { instructionText, promptPieces, turnsLeftHint } from "./prompt.ts";
+import { instructionText, promptPieces, promptQuestion, turnsLeftHint } from "./prompt.ts";
 
 const hit = (id: string, title: string, text: string) => ({
   document: { id, contents: `"${title}"\n${text}` },
@@ -106,5 +106,23 @@ describe("token accounting (TT, PT)", () => {
     expect(o200k.count([{ text: "hello world", special: true }])).toBe(
       countTokens("hello world", "o200k_base"),
     );
+  });
+});
+
+describe("numbered questions", () => {
+  it("a task's objectives are numbered one per line; promptQuestion reads back the task question", () => {
+    const qs = ["Who founded X?", "Where is Y?"];
+    const text = piecesText(promptPieces(qs, { maxTurns: 6 }));
+    expect(text).toContain("\nQuestion 1: Who founded X?\nQuestion 2: Where is Y?\nYou have 6 turns left.\n");
+    expect(
+      promptPieces(qs, { maxTurns: 6 })
+        .filter((p) => !p.special)
+        .map((p) => p.text),
+    ).toEqual(qs);
+    expect(promptQuestion(text)).toBe("Who founded X?; Where is Y?");
+    const one = piecesText(promptPieces(["Who founded X?"], { maxTurns: 4 }));
+    expect(one).toContain("\nQuestion: Who founded X?\n");
+    expect(promptQuestion(one)).toBe("Who founded X?");
+    expect(promptQuestion("no question here")).toBeUndefined();
   });
 });

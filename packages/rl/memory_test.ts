@@ -93,10 +93,16 @@ describe("memoryAdvantages (eq. 5)", () => {
     const r = [0.01, 0.02, 0.03]; // mean 0.02, sample std 0.01
     const plain = memoryAdvantages(r, keys).advantages;
     const floored = memoryAdvantages(r, keys, { stdFloor: 0.1 }).advantages;
-    [-1, 0, 1].forEach((a, i) => expect(plain[i]!).toBeCloseTo(a, 3)); // ε = 1e-6 on a std of 0.01
-    [-0.1, 0, 0.1].forEach((a, i) => expect(floored[i]!).toBeCloseTo(a, 5));
+    [-1, 0, 1].forEach((a, i) => {
+      expect(plain[i]!).toBeCloseTo(a, 3); // ε = 1e-6 on a std of 0.01
+    });
+    [-0.1, 0, 0.1].forEach((a, i) => {
+      expect(floored[i]!).toBeCloseTo(a, 5);
+    });
     // above the floor the std is used as before
     const wide = memoryAdvantages([0, 0.5, 1], keys, { stdFloor: 0.1 }).advantages;
-    [-1, 0, 1].forEach((a, i) => expect(wide[i]!).toBeCloseTo(a, 5));
+    [-1, 0, 1].forEach((a, i) => {
+      expect(wide[i]!).toBeCloseTo(a, 5);
+    });
   });
 });

@@ -174,7 +174,7 @@ describe("retention policies", () => {
         maxTurns - j - 1,
       ),
     }));
-    const prompt = promptPieces(tasks[0]!.question, { maxTurns, historyDropped: policy !== "full" });
+    const prompt = promptPieces(tasks[0]!.objectives, { maxTurns, historyDropped: policy !== "full" });
     return buildContext(prompt, blocks, policy, k);
   };
 

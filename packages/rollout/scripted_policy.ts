@@ -5,7 +5,7 @@
  * `generate` is. `teacherPolicy` replays @mempo/env's scripted teacher.
  * Test: runner_test.ts.
  */
-import type { Agent, Task, Teacher, TokenCodec } from "@mempo/env";
+import { type Agent, promptQuestion, type Task, type Teacher, type TokenCodec } from "@mempo/env";
 import type { GenerateRequest, Policy, PolicyGeneration } from "./policy.ts";
 
 /** (decoded prompt, prompt ids, index in the batch) → response text (encoded with allowSpecial) or ids. */
@@ -66,14 +66,6 @@ export function scriptedPolicy(o: ScriptedPolicyOptions): ScriptedPolicy {
     },
   };
   return policy;
-}
-
-/** The question of a prompt: the text after the first "Question: " up to the line end. */
-function promptQuestion(context: string): string | undefined {
-  const at = context.indexOf("Question: ");
-  if (at < 0) return undefined;
-  const end = context.indexOf("\n", at);
-  return context.slice(at + 10, end < 0 ? undefined : end);
 }
 
 /**

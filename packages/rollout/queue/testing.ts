@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Task, TokenCodec } from "@mempo/env";
+import { promptQuestion, type Task, type TokenCodec } from "@mempo/env";
 import { type ScriptedPolicy, scriptedPolicy } from "../scripted_policy.ts";
 
 export const REDIS_SCRIPT = fileURLToPath(new URL("../../../scripts/redis.sh", import.meta.url));
@@ -58,8 +58,7 @@ export function statelessPolicy(codec: TokenCodec, tasks: readonly Task[], versi
     codec,
     version,
     respond: (ctx) => {
-      const at = ctx.indexOf("Question: ");
-      const q = ctx.slice(at + 10, ctx.indexOf("\n", at));
+      const q = promptQuestion(ctx) ?? "";
       const hit = byQuestion.get(q);
       if (hit === undefined) throw new Error(`statelessPolicy: unknown question '${q}'`);
       if (!ctx.includes("<information>")) {

@@ -91,6 +91,8 @@ export const configSchema = z.object({
       seqLen: f(int(16), 512, "tokens per sequence"),
       lr: f(z.number().positive(), 3e-3, "peak learning rate"),
       warmupSteps: f(int(0), 50, "linear warmup steps"),
+      minLrRatio: f(prob(), 0.1, "cosine floor as a fraction of lr"),
+      weightDecay: f(z.number().min(0), 0.1, "AdamW decoupled weight decay"),
       entitiesPerWorld: f(int(10), 2000, "entities per generated pre-training world (fresh names each)"),
       saveEvery: f(int(0), 500, "snapshot every k steps into <out>/step-<k> (0 = only the final base)"),
     })

@@ -21,7 +21,7 @@ import { type Config, ConfigError, resolveConfig } from "./config.ts";
 import { openRun, type Run } from "./run_dir.ts";
 import { type Data, dataStage, loadData } from "./stages/data.ts";
 import { evalStage } from "./stages/eval.ts";
-import { PRETRAIN_DEFAULTS, pretrain } from "./stages/pretrain.ts";
+import { pretrain } from "./stages/pretrain.ts";
 import { rlStage } from "./stages/rl.ts";
 import { sftStage } from "./stages/sft.ts";
 import { loadTokenizer, tokenizerStage } from "./stages/tokenizer.ts";
@@ -92,10 +92,8 @@ async function pretrainCommand(config: Config): Promise<number> {
     return 2;
   }
   setBackend(config.backend);
-  const p = config.pretrain;
   await pretrain({
-    ...PRETRAIN_DEFAULTS,
-    ...p,
+    ...config.pretrain,
     out: resolve(config.out),
     seed: config.seed,
     backend: config.backend,

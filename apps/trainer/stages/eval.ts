@@ -64,23 +64,23 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
       );
       rows.push(row);
       run.metric({ stage: "eval", ...row });
-      for (const g of groups)
-        for (const r of g.rollouts)
-          appendFileSync(
-            run.path("transcripts"),
-            `${JSON.stringify({
-              agent: a.agent,
-              n,
-              task: r.task.id,
-              objectives: r.task.objectives,
-              golden: r.task.golden.map((x) => x[0]),
-              f1: r.score.f1,
-              finish: r.finish,
-              answers: r.answers,
-              responses: r.responses,
-              observations: r.observations.map((o) => tok.decode(o)),
-            })}\n`,
-          );
+      const lines = groups.flatMap((g) =>
+        g.rollouts.map((r) =>
+          JSON.stringify({
+            agent: a.agent,
+            n,
+            task: r.task.id,
+            objectives: r.task.objectives,
+            golden: r.task.golden.map((x) => x[0]),
+            f1: r.score.f1,
+            finish: r.finish,
+            answers: r.answers,
+            responses: r.responses,
+            observations: r.observations.map((o) => tok.decode(o)),
+          }),
+        ),
+      );
+      appendFileSync(run.path("transcripts"), `${lines.join("\n")}\n`);
       progress.tick(++done, { agent: a.agent, N: n, F1: row.f1, TT: row.tt });
     }
   }

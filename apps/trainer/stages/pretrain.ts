@@ -34,6 +34,7 @@ import {
   questionMeta,
   Rng,
   runEpisode,
+  splitContents,
   Teacher,
 } from "@mempo/env";
 import { AdamW, Model, type SeqItem, saveCheckpoint, sftStep } from "@mempo/model";
@@ -66,23 +67,6 @@ export interface PretrainOptions {
   log: (line: string) => void;
 }
 
-export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, "out" | "log" | "backend"> = {
-  seed: 1,
-  preset: "small",
-  maxSeqLen: 4096,
-  vocabSize: 2048,
-  steps: 4000,
-  batchSize: 8,
-  seqLen: 512,
-  lr: 3e-3,
-  warmupSteps: 50,
-  minLrRatio: 0.1,
-  weightDecay: 0.1,
-  entitiesPerWorld: 2000,
-  topk: 3,
-  saveEvery: 500,
-};
-
 const worldSeed = (k: number) => `pretrain/${k}`;
 
 /** The texts of world k: passages and reading items, shuffled. */
@@ -94,7 +78,10 @@ export async function worldTexts(k: number, entities: number, topk: number): Pro
     twoHopFraction: 0,
   });
   const index = BM25Index.build(world.documents);
-  const texts = world.documents.map((d) => d.contents.replace(/^"(.*)"\n/, "$1\n"));
+  const texts = world.documents.map((d) => {
+    const { title, text } = splitContents(d.contents);
+    return `${title}\n${text}`;
+  });
   const queries = world.questions.map((q) => questionMeta(q)!.hops[0]!);
   const hits = await index.search(
     queries.map((h) => h.query),
@@ -102,10 +89,7 @@ export async function worldTexts(k: number, entities: number, topk: number): Pro
   );
   world.questions.forEach((q, i) => {
     const h = queries[i]!;
-    const shown = hits[i]!.map((x) => {
-      const [title, ...rest] = x.document.contents.split("\n");
-      return { title: title!.replace(/^"|"$/g, ""), text: rest.join(" ") };
-    });
+    const shown = hits[i]!.map((x) => splitContents(x.document.contents));
     if (!shown.some((d) => documentStates(d, h, h.subject))) return;
     texts.push(`Question: ${q.question}\n${formatDocuments(hits[i]!)}\nAnswer: ${h.answers[0]}`);
   });
@@ -128,21 +112,27 @@ async function teacherTranscripts(k: number, tasks: number): Promise<string[]> {
 /** Endless stream of `seqLen + 1`-token windows over the worlds' texts. */
 class TokenStream {
   private buf: number[] = [];
+  private at = 0;
   private world = 0;
+  private readonly sep: number[];
   constructor(
     private readonly tok: Tokenizer,
     private readonly o: PretrainOptions,
-  ) {}
+  ) {
+    this.sep = Array.from(tok.encode("\n\n"));
+  }
   async next(): Promise<number[]> {
     const need = this.o.seqLen + 1;
-    while (this.buf.length < need) {
+    while (this.buf.length - this.at < need) {
       const texts = await worldTexts(this.world, this.o.entitiesPerWorld, this.o.topk);
       this.o.log(`pretrain: world ${worldSeed(this.world)} → ${texts.length} texts`);
       this.world++;
-      const sep = Array.from(this.tok.encode("\n\n"));
-      for (const t of texts) this.buf.push(...this.tok.encode(t, { allowSpecial: false }), ...sep);
+      this.buf = this.buf.slice(this.at);
+      this.at = 0;
+      for (const t of texts) this.buf.push(...this.tok.encode(t, { allowSpecial: false }), ...this.sep);
     }
-    return this.buf.splice(0, need);
+    this.at += need;
+    return this.buf.slice(this.at - need, this.at);
   }
   get worldsUsed(): number {
     return this.world;

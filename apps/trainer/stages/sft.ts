@@ -14,6 +14,7 @@ import {
   encodePieces,
   encodeResponse,
   episodeSteps,
+  piecesText,
   Rng,
   Teacher,
   turnsLeftHint,
@@ -35,7 +36,7 @@ import { saveRunCheckpoint } from "../checkpoint.ts";
 import { type Config, TRAINER_MODEL_PRESETS } from "../config.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, round } from "../run_dir.ts";
-import type { Data } from "./data.ts";
+import { type Data, maxTurns } from "./data.ts";
 import { heldOutEpisodes } from "./eval.ts";
 import { teacherEpisodes } from "./teacher.ts";
 
@@ -63,20 +64,20 @@ async function lastTurnItems(
 ): Promise<SeqItem[]> {
   const teacher = new Teacher(data.qa, run.config.teacher);
   const rng = new Rng(`${run.config.seed}/sft/last-turn`);
-  const last = turnsLeftHint(1);
   const out: SeqItem[] = [];
   for (const e of kept) {
     if (e.turns.length < 2 || !rng.chance(run.config.sft.lastTurnShare)) continue;
-    const t = e.turns[rng.int(0, e.turns.length - 2)]!;
-    const pieces = t.contextPieces.map((p) => ({ ...p }));
+    const idx = rng.int(0, e.turns.length - 2);
+    const budget = maxTurns(run.config.data, e.task.objectives.length);
+    // the context ends with the turns-left line of turn idx: swap it for the last turn's
+    const pieces = e.turns[idx]!.contextPieces.map((p) => ({ ...p }));
     const tail = pieces[pieces.length - 1]!;
-    const replaced = tail.text.replace(/You have \d+ turns left\./, last);
-    if (replaced === tail.text) continue;
-    tail.text = replaced;
-    const context = pieces.map((p) => p.text).join("");
-    const response = await teacher.agentFor(e.task)(context, {
-      index: e.turns.length - 1,
-      maxTurns: e.turns.length,
+    const hint = turnsLeftHint(budget - idx);
+    if (!tail.text.includes(hint)) continue;
+    tail.text = tail.text.replace(hint, turnsLeftHint(1));
+    const response = await teacher.agentFor(e.task)(piecesText(pieces), {
+      index: budget - 1,
+      maxTurns: budget,
     });
     const { ids } = encodeResponse(response, tok);
     out.push({ promptIds: encodePieces(tok, pieces), responseIds: ids });

@@ -90,6 +90,7 @@ function convert(f: ConfigField, text: string): unknown {
     case "boolean":
       return text === "true" ? true : text === "false" ? false : bad("must be true or false");
     case "integer[]":
+      if (text.trim() === "") return [];
       return text
         .split(",")
         .map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : bad("must be integers like 2,4,6")));

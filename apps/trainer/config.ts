@@ -41,10 +41,10 @@ export const configSchema = z.object({
   data: z
     .object({
       worldSeed: f(int(0), 1, "seed of the fictional encyclopedia"),
-      entities: f(int(10), 1800, "entities in the training world (≈2.65 passages each)"),
+      entities: f(int(10), 8000, "entities in the training world (≈2.65 passages each)"),
       evalWorldSeed: f(int(0), 2, "seed of the held-out world the evaluation tasks come from"),
       evalEntities: f(int(10), 1800, "entities in the held-out world"),
-      trainTasks: f(int(1), 1700, "training tasks (SFT teacher data and RL prompts)"),
+      trainTasks: f(int(1), 2400, "training tasks (SFT teacher data and RL prompts)"),
       trainObjectives: f(
         z.array(int(1).max(16)).min(1),
         [1, 2, 2, 3, 4, 6],
@@ -123,12 +123,17 @@ export const configSchema = z.object({
   rl: z
     .object({
       algo: f(z.enum(["mempo", "grpo"]), "mempo", "grpo = memory advantage off"),
-      iterations: f(int(0), 10, "RL iterations (one optimizer step each)"),
-      tasksPerIteration: f(int(1), 4, "tasks sampled per iteration"),
+      iterations: f(int(0), 16, "RL iterations (one optimizer step each)"),
+      tasksPerIteration: f(int(1), 6, "tasks sampled per iteration"),
+      objectives: f(
+        z.array(int(1).max(16)),
+        [1, 2],
+        "draw RL tasks only from training tasks with these objective counts (empty = all)",
+      ),
       groupSize: f(int(2), 4, "G rollouts per task"),
       temperature: f(z.number().positive(), 1, "rollout sampling temperature"),
       maxNewTokens: f(int(8), 384, "generation budget per turn"),
-      lr: f(z.number().positive(), 1e-4, "peak learning rate"),
+      lr: f(z.number().positive(), 3e-4, "peak learning rate"),
       warmupSteps: f(int(0), 2, "linear warmup iterations"),
       rewardMode: f(z.enum(["strict", "f1"]), "f1", "trajectory reward: all-EM or mean F1"),
       memoryNormalization: f(z.enum(["pooled", "per-turn"]), "pooled", "A^M normalisation"),
@@ -242,7 +247,20 @@ export function resolveConfig(
   const env = process.env.MEMPO_BACKEND ? { backend: process.env.MEMPO_BACKEND } : {};
   const raw = merge(merge(merge(merge({}, env), PROFILES[profile as Config["profile"]]), saved), flags);
   const r = configSchema.safeParse({ ...(raw as object), profile });
-  if (r.success) return r.data;
+  if (r.success) {
+    const { data, rl } = r.data;
+    if (
+      rl.iterations > 0 &&
+      rl.objectives.length > 0 &&
+      !rl.objectives.some((n) => data.trainObjectives.includes(n))
+    ) {
+      throw new ConfigError(
+        `--rl.objectives ${rl.objectives.join(",")}: no training task has that many objectives ` +
+          `(--data.trainObjectives ${data.trainObjectives.join(",")}); pick counts from --data.trainObjectives, or --rl.objectives "" for all`,
+      );
+    }
+    return r.data;
+  }
   const lines = r.error.issues.map((i) => `--${i.path.join(".")}: ${issueText(i)}`);
   throw new ConfigError(`invalid config:\n  ${lines.join("\n  ")}`);
 }

@@ -98,4 +98,15 @@ describe("config", () => {
     expect(range).toContain("--rl.groupSize");
     expect(range).toContain(">=2");
   });
+
+  it("rl.objectives must name objective counts the training tasks have; empty means all", () => {
+    const msg = errorOf(() => resolve(["train", "--data.trainObjectives", "3,4", "--rl.objectives", "1,2"]));
+    expect(msg).toContain("--rl.objectives 1,2");
+    expect(msg).toContain("--data.trainObjectives 3,4");
+    expect(resolve(["train", "--data.trainObjectives", "3,4", "--rl.objectives", ""]).rl.objectives).toEqual(
+      [],
+    );
+    expect(resolve(["train", "--data.trainObjectives", "3,4", "--rl.iterations", "0"]).rl.iterations).toBe(0);
+    expect(resolve(["train"]).rl.objectives).toEqual([1, 2]);
+  });
 });

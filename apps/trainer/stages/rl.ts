@@ -51,8 +51,17 @@ export function rlLossConfig(cfg: Config["rl"]): RlConfig {
 /** The training tasks of iteration `it` (a seeded draw without replacement). */
 export function iterationTasks(data: Data, cfg: Config, it: number) {
   const rng = new Rng(cfg.seed).fork(`rl/${it}`);
-  const order = rng.shuffle(data.train.map((_, i) => i));
-  return order.slice(0, Math.min(cfg.rl.tasksPerIteration, order.length)).map((i) => data.train[i]!);
+  const wanted = cfg.rl.objectives;
+  const pool =
+    wanted.length === 0 ? data.train : data.train.filter((t) => wanted.includes(t.objectives.length));
+  if (pool.length === 0) {
+    throw new Error(
+      `rl: no training task has ${wanted.join(" or ")} objectives (--rl.objectives); ` +
+        `the training tasks have ${[...new Set(data.train.map((t) => t.objectives.length))].join(", ")}`,
+    );
+  }
+  const order = rng.shuffle(pool.map((_, i) => i));
+  return order.slice(0, Math.min(cfg.rl.tasksPerIteration, order.length)).map((i) => pool[i]!);
 }
 
 export interface RlStart {

@@ -138,6 +138,11 @@ export const configSchema = z.object({
       rewardMode: f(z.enum(["strict", "f1"]), "f1", "trajectory reward: all-EM or mean F1"),
       memoryNormalization: f(z.enum(["pooled", "per-turn"]), "pooled", "A^M normalisation"),
       memoryWeight: f(z.number(), 1, "weight of A^M on <mem> tokens (mempo only)"),
+      memoryLayout: f(
+        z.enum(["answer", "think"]),
+        "answer",
+        "memory score context: </mem><answer> (eq. 3) or with the agent's <think> line before <answer>",
+      ),
       memoryStdFloor: f(
         z.number().min(0),
         0.1,

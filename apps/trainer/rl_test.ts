@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { ANSWER_THOUGHT } from "@mempo/env";
 import { configSchema } from "./config.ts";
 import type { Data } from "./stages/data.ts";
-import { iterationTasks } from "./stages/rl.ts";
+import { iterationTasks, memoryBridge } from "./stages/rl.ts";
 
 /** Only `train` is read by iterationTasks: tasks with 1…4 objectives, 5 of each. */
 const data = {
@@ -42,5 +43,13 @@ describe("rl task draw", () => {
     expect(() => iterationTasks(data, cfg, 0)).toThrow(
       /no training task has 7 objectives.*--rl\.objectives.*1, 2, 3, 4/,
     );
+  });
+});
+
+describe("memory-score layout", () => {
+  it("think = the teacher's final-turn text between </mem> and <answer> (teacher_test.ts checks that layout)", () => {
+    expect(memoryBridge("answer")).toBe("");
+    expect(memoryBridge("think")).toBe(`\n<think>${ANSWER_THOUGHT}</think>\n`);
+    expect(ANSWER_THOUGHT).toBe("I have an answer for every question.");
   });
 });

@@ -60,6 +60,9 @@ export const PERFECT_TEACHER_CONFIG: Readonly<TeacherConfig> = Object.freeze({
 /** Answer written for an objective the teacher could not resolve. */
 export const UNKNOWN_ANSWER = "unknown";
 
+/** The teacher's thought before an answer that covers every question (`<think>…</think><answer>`). */
+export const ANSWER_THOUGHT = "I have an answer for every question.";
+
 const FACT_LINE = /^Q(\d+) (.+?): (.+)$/;
 
 /** Facts (label → value) from the last `<mem>` block of a context. */
@@ -147,7 +150,7 @@ export class Teacher {
       const mem = lines.length > 0 ? lines.join("\n") : "Nothing found yet.";
       if (isLast || answers.every((a) => a !== undefined)) {
         const think = answers.every((a) => a !== undefined)
-          ? "I have an answer for every question."
+          ? ANSWER_THOUGHT
           : "This is my last turn, so I answer with what I have.";
         const final = answers.map((a) => a ?? UNKNOWN_ANSWER).join("; ");
         return `<mem>\n${mem}\n</mem>\n<think>${think}</think>\n<answer> ${final}</answer>`;

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { BM25Index } from "./bm25.ts";
 import { runEpisode } from "./episode.ts";
 import { buildTasks } from "./tasks.ts";
-import { memoryFacts, PERFECT_TEACHER_CONFIG, Teacher, type TeacherConfig } from "./teacher.ts";
+import {
+  ANSWER_THOUGHT,
+  memoryFacts,
+  PERFECT_TEACHER_CONFIG,
+  Teacher,
+  type TeacherConfig,
+} from "./teacher.ts";
 import { generateWorld } from "./world/generate.ts";
 
 const world = generateWorld({ seed: 3, entities: 600, questions: 480 });
@@ -74,6 +80,8 @@ describe("scripted teacher", () => {
     expect(asks(ep.turns[0]!.response)).toEqual(task.objectives.map((q, i) => `Q${i + 1} asks: ${q}`));
     const last = ep.turns[ep.turns.length - 1]!.response;
     expect(last).toContain("<answer>");
+    // the layout a memory score can reproduce (rl.memoryLayout think): </mem>, the thought, <answer>
+    expect(last).toContain(`</mem>\n<think>${ANSWER_THOUGHT}</think>\n<answer> `);
     expect(asks(last)).toEqual([]);
     const closed = new Teacher(world.questions, { ...PERFECT_TEACHER_CONFIG, openQuestions: false });
     const ep2 = await runEpisode(closed.agentFor(task), task, index, { maxTurns: 8, topk: 3 });

@@ -26,6 +26,12 @@ export interface RolloutConfig {
   useMem: boolean;
   /** Score every memory for MemPO's memory reward after the rollouts (default true). */
   memoryReward: boolean;
+  /**
+   * Text put between the memory (or the history) and `<answer>` in both memory-reward contexts, e.g.
+   * `"\n<think>I have an answer for every question.</think>\n"` to score the gold answer in the layout the
+   * agent writes. Default "" (eq. 3 as written: `…</mem><answer>`). Tags are special tokens.
+   */
+  memoryBridge: string;
   /** Also count TT/PT with OpenAI's o200k_base (slower; default false). */
   countO200k: boolean;
   /** Prefix of the group ids (`prefix + task.id`), e.g. `"it12/"` to keep iterations apart. Default "". */
@@ -43,6 +49,7 @@ export const DEFAULT_ROLLOUT_CONFIG: Readonly<RolloutConfig> = Object.freeze({
   seed: 0,
   useMem: true,
   memoryReward: true,
+  memoryBridge: "",
   countO200k: false,
   groupIdPrefix: "",
 });

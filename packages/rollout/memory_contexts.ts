@@ -7,6 +7,9 @@
  *                          nothing dropped) ++ `<answer>`          (t = 0: question prompt ++ `<answer>`)
  *   target               = " " ++ gold ids ++ `</answer>`
  *
+ * With a bridge (RolloutConfig.memoryBridge, e.g. the `<think>` line the agent writes before
+ * `<answer>`), both contexts end `… ++ bridge ++ <answer>`.
+ *
  * The memory ids are the ones the model generated (responseIds over memSpan), the history the ids the
  * runner assembled, so both contexts are exactly what the model could see. Gold = the canonical answer
  * `a1; a2; …` (the first alias of each objective) encoded as data (allowSpecial false), followed by the
@@ -68,15 +71,17 @@ const lastIds = (ids: Uint32Array, n: number) => (ids.length > n ? ids.slice(ids
 /**
  * Contexts (a) and (b) of every step of a rollout that has a memSpan, in step order.
  * @param maxContext longest context allowed (the policy's maxTokens − target length); default unbounded
+ * @param bridge ids put before `<answer>` in both contexts; default none
  */
 export function memoryContexts(
   r: Rollout,
   p: ProtocolIds,
   maxContext = Number.POSITIVE_INFINITY,
+  bridge: Uint32Array = new Uint32Array(0),
 ): MemoryContexts[] {
   const out: MemoryContexts[] = [];
   const mem = Uint32Array.of(p.mem);
-  const answer = Uint32Array.of(p.answer);
+  const answer = concatIds([bridge, Uint32Array.of(p.answer)]);
   const blocks: Uint32Array[] = []; // blocks[j] = response_j ++ observation_j
   r.steps.forEach((s, t) => {
     if (s.memSpan !== null) {
@@ -88,7 +93,7 @@ export function memoryContexts(
       const [a, b] = s.memSpan;
       const memContext = concatIds([r.promptIds, mem, s.responseIds.subarray(a, b), answer]);
       let from = 0; // oldest block kept in the baseline
-      let len = r.promptIds.length + 1;
+      let len = r.promptIds.length + answer.length;
       for (const blk of blocks) len += blk.length;
       while (len > maxContext && from < blocks.length) len -= blocks[from++]!.length;
       const baseContext = concatIds([r.promptIds, ...blocks.slice(from), answer]);
@@ -107,6 +112,7 @@ export function memoryContexts(
 /**
  * Scores the memories of every rollout of `groups` with ONE `policy.score` call and stores them in
  * `rollout.memory` (a rollout without memories gets []).
+ * @param bridge text put before `<answer>` in both contexts (tags as special tokens); default ""
  * @returns items scored, and how many of them were shortened to fit `policy.maxTokens`
  */
 export async function scoreMemories(
@@ -114,8 +120,10 @@ export async function scoreMemories(
   groups: readonly RolloutGroup[],
   codec: TokenCodec,
   opts: ScoreRequest = {},
+  bridge = "",
 ): Promise<{ items: number; truncated: number }> {
   const p = protocolIds(codec);
+  const bridgeIds = bridge === "" ? new Uint32Array(0) : codec.encode(bridge, { allowSpecial: true });
   const contexts: Uint32Array[] = [];
   const targets: Uint32Array[] = [];
   const fill: (() => void)[] = [];
@@ -131,7 +139,7 @@ export async function scoreMemories(
     const maxContext = (policy.maxTokens ?? Number.POSITIVE_INFINITY) - target.length;
     let firstBase = -1; // the t = 0 baseline is shared by the group
     for (const r of g.rollouts) {
-      const items = memoryContexts(r, p, maxContext).map((m) => {
+      const items = memoryContexts(r, p, maxContext, bridgeIds).map((m) => {
         if (m.truncated) truncated++;
         let base: number;
         if (m.stepIdx === 0) {

@@ -94,6 +94,36 @@ describe("memory-reward contexts", () => {
     }
   });
 
+  it("memoryBridge puts the same ids before <answer> in both contexts", async () => {
+    const G = 2;
+    const bridge = "\n<think>I have an answer for every question.</think>\n";
+    const bridgeIds = Array.from(tok.encode(bridge, { allowSpecial: true }));
+    expect(bridgeIds).toContain(tok.encode("<think>", { allowSpecial: true })[0]); // tags are special tokens
+    expect(tok.encode("<think>", { allowSpecial: true })).toHaveLength(1);
+    const policy = agent(G);
+    const [g] = await runGroups(
+      policy,
+      [task],
+      { groupSize: G, maxTurns: 4, retention: "mem", memoryBridge: bridge },
+      { retriever, tokenizer: tok },
+    );
+    for (const r of g!.rollouts) {
+      const plain = memoryContexts(r, p);
+      const bridged = memoryContexts(r, p, Number.POSITIVE_INFINITY, Uint32Array.from(bridgeIds));
+      bridged.forEach((c, t) => {
+        const a = Array.from(plain[t]!.memContext);
+        const b = Array.from(plain[t]!.baseContext);
+        expect(Array.from(c.memContext)).toEqual([...a.slice(0, -1), ...bridgeIds, p.answer]);
+        expect(Array.from(c.baseContext)).toEqual([...b.slice(0, -1), ...bridgeIds, p.answer]);
+      });
+      // the scores stored by runGroups are those of the bridged contexts
+      r.memory!.forEach((m, k) => {
+        expect(m.memLogprobs[0]).toBeCloseTo(-bridged[k]!.memContext.length / 1000, 6);
+        expect(m.baseLogprobs[0]).toBeCloseTo(-bridged[k]!.baseContext.length / 1000, 6);
+      });
+    }
+  });
+
   it("with full retention, (b) is the turn's own prompt + <answer>; steps without <mem> are not scored", async () => {
     let call = 0;
     const policy = scriptedPolicy({

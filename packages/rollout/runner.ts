@@ -243,6 +243,6 @@ export async function runGroups(
     }
   }
   if (c.memoryReward && c.useMem)
-    await scoreMemories(policy, groups, codec, { temperature: c.sampling.temperature });
+    await scoreMemories(policy, groups, codec, { temperature: c.sampling.temperature }, c.memoryBridge);
   return groups;
 }

@@ -14,7 +14,7 @@
  * Simplifications: one PPO epoch per batch (ratios start at 1), on-policy, in process; the RL
  * optimizer is a fresh AdamW (no weight decay, gradient clip 1) with warmup + cosine over the iterations.
  */
-import { Rng } from "@mempo/env";
+import { ANSWER_THOUGHT, Rng } from "@mempo/env";
 import { AdamW, type LoadedCheckpoint, loadModel, type Model } from "@mempo/model";
 import { type RlConfig, resolveRlConfig } from "@mempo/rl";
 import {
@@ -46,6 +46,14 @@ export function rlLossConfig(cfg: Config["rl"]): RlConfig {
     aggregation: cfg.aggregation,
     maxLength: cfg.maxNewTokens,
   });
+}
+
+/**
+ * What goes between the memory and `<answer>` in the memory-score contexts: nothing (eq. 3), or the
+ * `<think>` line the agent writes before a final answer (the teacher's layout, `\n`s included).
+ */
+export function memoryBridge(layout: Config["rl"]["memoryLayout"]): string {
+  return layout === "think" ? `\n<think>${ANSWER_THOUGHT}</think>\n` : "";
 }
 
 /** The training tasks of iteration `it` (a seeded draw without replacement). */
@@ -111,6 +119,7 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
             sampling: { temperature: cfg.temperature },
             seed: turnSeed(run.config.seed, it * 64 + n),
             memoryReward: memory,
+            memoryBridge: memoryBridge(cfg.memoryLayout),
             groupIdPrefix: `it${it}/n${n}/`,
           },
           { retriever: data.index, tokenizer: tok },

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ANSWER_THOUGHT } from "@mempo/env";
+import {
+  BM25Index,
+  buildTasks,
+  generateWorld,
+  PERFECT_TEACHER_CONFIG,
+  runEpisode,
+  Teacher,
+} from "@mempo/env";
 import { configSchema } from "./config.ts";
 import type { Data } from "./stages/data.ts";
 import { iterationTasks, memoryBridge } from "./stages/rl.ts";
@@ -47,9 +54,17 @@ describe("rl task draw", () => {
 });
 
 describe("memory-score layout", () => {
-  it("think = the teacher's final-turn text between </mem> and <answer> (teacher_test.ts checks that layout)", () => {
+  it("think = what the teacher writes between </mem> and <answer> in its final turn", async () => {
     expect(memoryBridge("answer")).toBe("");
-    expect(memoryBridge("think")).toBe(`\n<think>${ANSWER_THOUGHT}</think>\n`);
-    expect(ANSWER_THOUGHT).toBe("I have an answer for every question.");
+    const world = generateWorld({ seed: 5, entities: 200, questions: 40 });
+    const task = buildTasks(world.questions, 2)[0]!;
+    const teacher = new Teacher(world.questions, PERFECT_TEACHER_CONFIG);
+    const ep = await runEpisode(teacher.agentFor(task), task, BM25Index.build(world.documents), {
+      maxTurns: 6,
+      topk: 3,
+    });
+    const last = ep.turns[ep.turns.length - 1]!.response;
+    expect(ep.score.f1).toBe(100);
+    expect(last).toContain(`</mem>${memoryBridge("think")}<answer>`);
   });
 });

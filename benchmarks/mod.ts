@@ -5,6 +5,8 @@
  * `results/<bench>.json`. Run all with `npm run bench` (turbo, never cached) or one with
  * `npx tsx benchmarks/<bench>/main.ts`.
  */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
 export interface MachineInfo {
@@ -13,6 +15,30 @@ export interface MachineInfo {
   memoryGiB: number;
   node: string;
   v8: string;
+  /** The CPU's vector/FMA flags (from /proc/cpuinfo): what bounds native peers and the wasm engine. */
+  flags: string[];
+}
+
+/** The SIMD-relevant flags of the first CPU in /proc/cpuinfo (sse*, avx*, fma, …); [] where unreadable. */
+export function cpuFlags(): string[] {
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("flags"));
+    const all = line?.split(":")[1]?.trim().split(/\s+/) ?? [];
+    return all.filter((f) => /^(sse|ssse|avx|fma|f16c|amx|neon|asimd|sve)/.test(f));
+  } catch {
+    return [];
+  }
+}
+
+/** A python3 that imports torch (MEMPO_PYTHON, /usr/bin/python3, python3 on PATH), or null. */
+export function findPython(): string | null {
+  for (const py of [process.env.MEMPO_PYTHON, "/usr/bin/python3", "python3"]) {
+    if (!py) continue;
+    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status === 0) return py;
+  }
+  return null;
 }
 
 export function machineInfo(): MachineInfo {
@@ -23,6 +49,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     v8: process.versions.v8,
+    flags: cpuFlags(),
   };
 }
 

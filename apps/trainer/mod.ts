@@ -2,6 +2,8 @@
  * @module @mempo/trainer — the `mempo` CLI as a library: `main(argv)`, the config schema and its
  * resolution, and the stages (each reads and writes a run directory). See docs/training.md.
  */
+export { baseDir } from "./base.ts";
+export { saveRunCheckpoint } from "./checkpoint.ts";
 export { COMMANDS, helpText, parseCli } from "./cli.ts";
 export { type Config, ConfigError, configFields, configSchema, PROFILES, resolveConfig } from "./config.ts";
 export { main } from "./main.ts";
@@ -10,5 +12,5 @@ export { openRun, type Run } from "./run_dir.ts";
 export { type Data, dataStage, loadData } from "./stages/data.ts";
 export { evalStage } from "./stages/eval.ts";
 export { rlStage } from "./stages/rl.ts";
-export { sftStage } from "./stages/sft.ts";
-export { tokenizerStage } from "./stages/tokenizer.ts";
+export { lengthBatches, modelConfig, sftStage, teacherData } from "./stages/sft.ts";
+export { loadTokenizer, tokenizerStage } from "./stages/tokenizer.ts";

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findBackend, setBackend } from "@mempo/kernels";
-import { machineInfo, median } from "../mod.ts";
+import { findPython, machineInfo, median } from "../mod.ts";
 import { cases } from "./cases.ts";
 import { type ProfileRow, profileStep } from "./profile.ts";
 import { makeRefStep, REF, refStepFlops } from "./ref_step.ts";
@@ -59,15 +59,6 @@ function copyBandwidth(): number {
   const b = new Float32Array(n);
   const ms = timeMs(() => b.set(a));
   return (8 * n) / ms / 1e6;
-}
-
-function findPython(): string | null {
-  for (const py of [process.env.MEMPO_PYTHON, "/usr/bin/python3", "python3"]) {
-    if (!py) continue;
-    const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore" });
-    if (r.status === 0) return py;
-  }
-  return null;
 }
 
 interface PeerResult {

@@ -16,7 +16,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { listBackends, setBackend } from "@mempo/kernels";
 import { AdamW, countParams, generate, Model, type PresetName, preset, sftStep } from "@mempo/model";
-import { machineInfo, median } from "../mod.ts";
+import { findPython, machineInfo, median } from "../mod.ts";
 
 const args = process.argv.slice(2);
 const noPeer = args.includes("--no-peer");
@@ -29,14 +29,6 @@ const presets = (args.find((a) => a.startsWith("--presets="))?.slice(10) ?? "def
 const TRAIN = { batch: 8, seqLen: 128, steps: 5 };
 const DECODE = { batch: 64, promptLen: 64, newTokens: 32, reps: 3 };
 const ROUNDS = 3;
-
-function findPython(): string | null {
-  for (const py of [process.env.MEMPO_PYTHON, "/usr/bin/python3", "python3"]) {
-    if (!py) continue;
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status === 0) return py;
-  }
-  return null;
-}
 
 interface Peer {
   torch: string;

@@ -3,7 +3,7 @@ in eager PyTorch, timed on the same shapes. Prints one JSON object on stdout.
 
 Run: python3 benchmarks/model/peer_torch.py '<json>' where json = {"config": ModelConfig (camelCase, as
 @mempo/model resolves it), "threads": 2, "train": {"batch", "seqLen", "steps"}, "decode": {"batch",
-"promptLen", "newTokens", "reps"}}. Simplifications: random weights and token ids, greedy decoding,
+"promptLen", "newTokens", "reps"}, "sft": {"shapes": [[B, T, N], …]}} (each section optional). Simplifications: random weights and token ids, greedy decoding,
 a preallocated KV cache, attention written out (torch 1.13 has no scaled_dot_product_attention).
 """
 import json
@@ -132,44 +132,75 @@ class Model(torch.nn.Module):
 model = Model()
 out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
 
-tr = args["train"]
-B, T = tr["batch"], tr["seqLen"]
-opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1)
-ids = torch.randint(0, V, (B, T + 1))
-times = []
-for step in range(tr["steps"] + 2):
-    t0 = time.perf_counter()
-    logits = model(ids[:, :-1])
-    loss = F.cross_entropy(logits.reshape(-1, V), ids[:, 1:].reshape(-1))
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    opt.step()
-    if step >= 2:
-        times.append(time.perf_counter() - t0)
-times.sort()
-out["trainStepS"] = times[len(times) // 2]
-out["trainTokensPerS"] = B * T / out["trainStepS"]
-
-dc = args["decode"]
-B, P, N = dc["batch"], dc["promptLen"], dc["newTokens"]
-prompt = torch.randint(0, V, (B, P))
-dts, pts = [], []
-with torch.no_grad():
-    for rep in range(dc["reps"] + 1):
-        caches = [(torch.zeros(B, KV, P + N, HD), torch.zeros(B, KV, P + N, HD)) for _ in range(L)]
+if "train" in args:
+    tr = args["train"]
+    B, T = tr["batch"], tr["seqLen"]
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1)
+    ids = torch.randint(0, V, (B, T + 1))
+    times = []
+    for step in range(tr["steps"] + 2):
         t0 = time.perf_counter()
-        nxt = model(prompt, 0, caches)[:, -1].argmax(-1, keepdim=True)
-        t1 = time.perf_counter()
-        for i in range(N - 1):
-            nxt = model(nxt, P + i, caches)[:, -1].argmax(-1, keepdim=True)
-        t2 = time.perf_counter()
-        if rep >= 1:
-            pts.append(t1 - t0)
-            dts.append(t2 - t1)
-dts.sort()
-pts.sort()
-out["prefillS"] = pts[len(pts) // 2]
-out["decodeS"] = dts[len(dts) // 2]
-out["decodeTokensPerS"] = B * (N - 1) / out["decodeS"]
+        logits = model(ids[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, V), ids[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step >= 2:
+            times.append(time.perf_counter() - t0)
+    times.sort()
+    out["trainStepS"] = times[len(times) // 2]
+    out["trainTokensPerS"] = B * T / out["trainStepS"]
+
+if "decode" in args:
+    dc = args["decode"]
+    B, P, N = dc["batch"], dc["promptLen"], dc["newTokens"]
+    prompt = torch.randint(0, V, (B, P))
+    dts, pts = [], []
+    with torch.no_grad():
+        for rep in range(dc["reps"] + 1):
+            caches = [(torch.zeros(B, KV, P + N, HD), torch.zeros(B, KV, P + N, HD)) for _ in range(L)]
+            t0 = time.perf_counter()
+            nxt = model(prompt, 0, caches)[:, -1].argmax(-1, keepdim=True)
+            t1 = time.perf_counter()
+            for i in range(N - 1):
+                nxt = model(nxt, P + i, caches)[:, -1].argmax(-1, keepdim=True)
+            t2 = time.perf_counter()
+            if rep >= 1:
+                pts.append(t1 - t0)
+                dts.append(t2 - t1)
+    dts.sort()
+    pts.sort()
+    out["prefillS"] = pts[len(pts) // 2]
+    out["decodeS"] = dts[len(dts) // 2]
+    out["decodeTokensPerS"] = B * (N - 1) / out["decodeS"]
+
+if "sft" in args:
+    # The trainer's SFT batches (benchmarks/trainer): per batch [B, T, N] = sequences, padded length,
+    # response rows; the head and the loss run on N rows only, as in @mempo/model forwardLogprobs.
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1)
+    gen = torch.Generator().manual_seed(1)
+
+    def sft_step(B, T, N):
+        ids = torch.randint(0, V, (B, T), generator=gen)
+        x = model.wte(ids)
+        for b in model.blocks:
+            x = b(x, 0, None, model.cos, model.sin)
+        rows = torch.randint(0, B * T, (N,), generator=gen)
+        h = model.nf(x.reshape(B * T, D)[rows])
+        logits = h @ (model.wte.weight.t() if model.head is None else model.head.weight.t())
+        loss = F.cross_entropy(logits, torch.randint(0, V, (N,), generator=gen))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    shapes = args["sft"]["shapes"]
+    for B, T, N in shapes[:2]:
+        sft_step(B, T, N)
+    t0 = time.perf_counter()
+    for B, T, N in shapes:
+        sft_step(B, T, N)
+    out["sftS"] = time.perf_counter() - t0
+
 print(json.dumps(out))

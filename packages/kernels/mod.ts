@@ -59,6 +59,13 @@ export { type Axis, mean, meanBackward, sum, sumBackward, sumLeading, sumSquares
 export { type RopeOptions, rope, ropeBackward } from "./ops/rope.ts";
 export { cast, clone, concatLast, splitLast } from "./ops/shape.ts";
 export { softmax, softmaxBackward } from "./ops/softmax.ts";
+export {
+  type KernelRow,
+  type PhaseRow,
+  type ProfileReport,
+  Profiler,
+  phase,
+} from "./profile.ts";
 export { Rng } from "./random.ts";
 export {
   findBackend,

@@ -15,7 +15,7 @@
  *
  * Test: `npx vitest run generate_test.ts`.
  */
-import { type FloatArray, hostArray, type Tensor, tidy } from "@mempo/kernels";
+import { type FloatArray, hostArray, phase, type Tensor, tidy } from "@mempo/kernels";
 import { type AttendMode, type ForwardBatch, forward } from "./forward.ts";
 import { KvCache } from "./kv_cache.ts";
 import type { Model } from "./params.ts";
@@ -147,7 +147,9 @@ async function cachedLoop(
     Tmax = Math.max(Tmax, prompts[b]!.length + limit[b]!);
   }
   let active = Int32Array.from({ length: B }, (_, b) => b); // sequence of each cache row
-  const cache = share ? await treePrefill(m, prompts, Tmax, take) : new KvCache(m, B, Tmax);
+  const cache = share
+    ? await phase("prefill", () => treePrefill(m, prompts, Tmax, take))
+    : new KvCache(m, B, Tmax);
   try {
     if (!share) {
       // Prefill: all prompts right-padded to Tp at positions 0…
@@ -160,7 +162,9 @@ async function cachedLoop(
       }
       const prefill: ForwardBatch = { B, T: Tp, ids, pos: new Int32Array(B), rows };
       const promptLens = Int32Array.from(prompts, (p) => p.length);
-      await sampleRows(run(m, prefill, { kind: "full", keyEnd: promptLens, cache }), active, done, take);
+      await phase("prefill", () =>
+        sampleRows(run(m, prefill, { kind: "full", keyEnd: promptLens, cache }), active, done, take),
+      );
     }
     for (;;) {
       const live = active.filter((b) => !done[b]);
@@ -186,7 +190,9 @@ async function cachedLoop(
         pos,
         rows: Int32Array.from({ length: n }, (_, i) => i),
       };
-      await sampleRows(run(m, batch, { kind: "cache", cache, pos }), active, done, take);
+      await phase("decode", () =>
+        sampleRows(run(m, batch, { kind: "cache", cache, pos }), active, done, take),
+      );
     }
   } finally {
     cache.dispose();

@@ -11,7 +11,15 @@
  *
  * Test: `npx vitest run gradcheck_test.ts logprobs_test.ts`.
  */
-import { dispose, logSoftmaxGather, logSoftmaxGatherBackward, scale, tensor, tidy } from "@mempo/kernels";
+import {
+  dispose,
+  logSoftmaxGather,
+  logSoftmaxGatherBackward,
+  phase,
+  scale,
+  tensor,
+  tidy,
+} from "@mempo/kernels";
 import { backward, freeSaved } from "./backward.ts";
 import { type PackedBatch, packBatch, type SeqItem, unpack } from "./batch.ts";
 import { type ForwardSaved, forward } from "./forward.ts";
@@ -42,11 +50,15 @@ export interface LogprobPass {
 }
 
 /** Runs the teacher-forced forward over `items` (one padded batch). */
-export async function forwardLogprobs(
+export function forwardLogprobs(
   m: Model,
   items: readonly SeqItem[],
   opts: LogprobOptions = {},
 ): Promise<LogprobPass> {
+  return phase("forward", () => forwardPass(m, items, opts));
+}
+
+async function forwardPass(m: Model, items: readonly SeqItem[], opts: LogprobOptions): Promise<LogprobPass> {
   const temperature = opts.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`forwardLogprobs: temperature must be > 0, got ${temperature}`);
   const train = opts.train ?? true;
@@ -113,12 +125,14 @@ export async function forwardLogprobs(
         for (let j = 0; j < R; j++) g[packed.offsets[b]! + j] = d[j]! * (mask ? mask[j]! : 1);
       }
       try {
-        tidy(() => {
-          const dLogpT = tensor(g, [N], { backend: m.backend, dtype: m.dtype });
-          let dLogits = logSoftmaxGatherBackward(dLogpT, r.logits!, r.targets!, r.lse!);
-          if (temperature !== 1) dLogits = scale(dLogits, 1 / temperature);
-          backward(m, r.saved as ForwardSaved, dLogits);
-        });
+        phase("backward", () =>
+          tidy(() => {
+            const dLogpT = tensor(g, [N], { backend: m.backend, dtype: m.dtype });
+            let dLogits = logSoftmaxGatherBackward(dLogpT, r.logits!, r.targets!, r.lse!);
+            if (temperature !== 1) dLogits = scale(dLogits, 1 / temperature);
+            backward(m, r.saved as ForwardSaved, dLogits);
+          }),
+        );
       } finally {
         free();
       }

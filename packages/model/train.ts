@@ -10,7 +10,7 @@
  *
  * Test: `npx vitest run train_test.ts`.
  */
-import { adamw, clipGradNorm, fill, gradNorm, keep, type Tensor, zeros } from "@mempo/kernels";
+import { adamw, clipGradNorm, fill, gradNorm, keep, phase, type Tensor, zeros } from "@mempo/kernels";
 import type { Model } from "./params.ts";
 import { learningRate, type ScheduleConfig } from "./schedule.ts";
 
@@ -93,6 +93,10 @@ export class AdamW {
    * gradients. @returns the learning rate used and the pre-clip global gradient norm.
    */
   step(): { lr: number; gradNorm: number } {
+    return phase("optimizer", () => this.#step());
+  }
+
+  #step(): { lr: number; gradNorm: number } {
     const c = this.config;
     const grads = this.model.grads();
     const list = [...grads.values()];

@@ -11,6 +11,7 @@
  *
  * Test: `npx vitest run learner_test.ts` (finite differences; the loss falls on a fixed batch).
  */
+import { phase } from "@mempo/kernels";
 import { forwardLogprobs, type Model } from "@mempo/model";
 import { type PolicyLossMetrics, policyLoss, type RlConfig, resolveRlConfig } from "@mempo/rl";
 import type { TrainBatch } from "./assemble.ts";
@@ -51,10 +52,12 @@ async function refLogprobs(
 ): Promise<Float64Array> {
   const cache = batch as TrainBatch & { refLogp?: Float64Array };
   if (cache.refLogp) return cache.refLogp;
-  const lp = await ref.score(
-    batch.steps.map((s) => s.promptIds),
-    batch.steps.map((s) => s.responseIds),
-    { temperature },
+  const lp = await phase("reference-scoring", () =>
+    ref.score(
+      batch.steps.map((s) => s.promptIds),
+      batch.steps.map((s) => s.responseIds),
+      { temperature },
+    ),
   );
   const out = new Float64Array(batch.oldLogp.length);
   batch.steps.forEach((s, j) => {
@@ -107,7 +110,7 @@ export async function accumulatePolicyGradient(
       const at = batch.stepOffsets[j]!;
       for (let t = off[k]!; t < off[k + 1]!; t++) logp[at + t - off[k]!] = Number(pass.flat[t]);
     });
-    const { grad } = policyLoss(input, cfg);
+    const { grad } = phase("loss", () => policyLoss(input, cfg));
     pass.backward(idx.map((j) => grad.subarray(batch.stepOffsets[j]!, batch.stepOffsets[j + 1]!)));
   }
   const out = policyLoss(

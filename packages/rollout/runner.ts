@@ -30,6 +30,7 @@ import {
   type Task,
   type TokenCodec,
 } from "@mempo/env";
+import { phase } from "@mempo/kernels";
 import { type RolloutConfig, resolveRolloutConfig } from "./config.ts";
 import { scoreMemories } from "./memory_contexts.ts";
 import type { Policy, PolicyGeneration } from "./policy.ts";
@@ -162,12 +163,14 @@ export async function runGroups(
       prompts.push(prompt);
     }
     if (active.length === 0) break;
-    const gens = await policy.generate(prompts, {
-      maxNewTokens: c.maxNewTokens,
-      stopIds: [ids.searchEnd, ids.answerEnd],
-      sampling: c.sampling,
-      seed: turnSeed(c.seed, turn),
-    });
+    const gens = await phase("generate", () =>
+      policy.generate(prompts, {
+        maxNewTokens: c.maxNewTokens,
+        stopIds: [ids.searchEnd, ids.answerEnd],
+        sampling: c.sampling,
+        seed: turnSeed(c.seed, turn),
+      }),
+    );
     if (gens.length !== active.length) {
       throw new Error(
         `runGroups: policy.generate returned ${gens.length} results for ${active.length} prompts`,
@@ -211,9 +214,11 @@ export async function runGroups(
       } else searches.push({ r, query: parsed.query });
     });
     if (searches.length > 0) {
-      const hits = await env.retriever.search(
-        searches.map((s) => s.query),
-        c.topk,
+      const hits = await phase("search", () =>
+        env.retriever.search(
+          searches.map((s) => s.query),
+          c.topk,
+        ),
       );
       searches.forEach(({ r }, i) => {
         const obs = informationPieces(hits[i] ?? [], c.maxTurns - turn - 1);
@@ -243,6 +248,8 @@ export async function runGroups(
     }
   }
   if (c.memoryReward && c.useMem)
-    await scoreMemories(policy, groups, codec, { temperature: c.sampling.temperature }, c.memoryBridge);
+    await phase("memory-scoring", () =>
+      scoreMemories(policy, groups, codec, { temperature: c.sampling.temperature }, c.memoryBridge),
+    );
   return groups;
 }

@@ -15,6 +15,7 @@
  * optimizer is a fresh AdamW (no weight decay, gradient clip 1) with warmup + cosine over the iterations.
  */
 import { ANSWER_THOUGHT, Rng } from "@mempo/env";
+import { phase } from "@mempo/kernels";
 import { AdamW, type LoadedCheckpoint, loadModel, type Model } from "@mempo/model";
 import { type RlConfig, resolveRlConfig } from "@mempo/rl";
 import {
@@ -82,8 +83,10 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
   const backend = run.config.backend;
   const sftDir = requireFile(run, "sft", "sft");
   const fromRl = start.resume?.info.stage === "rl";
-  const model = fromRl ? start.resume!.model : await loadModel(sftDir, { backend });
-  const ref = modelPolicy(await loadModel(sftDir, { backend }), { maxBatchTokens: cfg.microBatchTokens });
+  const model = fromRl ? start.resume!.model : await phase("load", () => loadModel(sftDir, { backend }));
+  const ref = modelPolicy(await phase("load", () => loadModel(sftDir, { backend })), {
+    maxBatchTokens: cfg.microBatchTokens,
+  });
   // The schedule follows this run's config; a resumed run restores the moments and the step count.
   const opt = newOptimizer(model, cfg);
   if (fromRl && start.resume!.optimizer) opt.loadState(await start.resume!.optimizer.state());
@@ -127,7 +130,7 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
       );
     }
     const tRollout = (performance.now() - t0) / 1000;
-    const batch = assembleBatch(groups, loss, { memory });
+    const batch = phase("advantages", () => assembleBatch(groups, loss, { memory }));
     const res = await learnerStep(model, opt, batch, loss, {
       refPolicy: ref,
       microBatchTokens: cfg.microBatchTokens,
@@ -166,16 +169,14 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
       kl: res.metrics.refKl,
     });
     if (cfg.saveEvery > 0 && (it + 1) % cfg.saveEvery === 0 && it + 1 < cfg.iterations) {
-      await saveRunCheckpoint(run, run.path("rl"), model, { stage: "rl", step: it + 1 }, { optimizer: opt });
+      await phase("checkpoint", () =>
+        saveRunCheckpoint(run, run.path("rl"), model, { stage: "rl", step: it + 1 }, { optimizer: opt }),
+      );
     }
   }
   progress.done();
-  await saveRunCheckpoint(
-    run,
-    run.path("rl"),
-    model,
-    { stage: "rl", step: cfg.iterations },
-    { optimizer: opt },
+  await phase("checkpoint", () =>
+    saveRunCheckpoint(run, run.path("rl"), model, { stage: "rl", step: cfg.iterations }, { optimizer: opt }),
   );
   if (noSignal > 0) {
     run.log(

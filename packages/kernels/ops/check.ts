@@ -7,6 +7,7 @@
 import type { Backend, DType } from "../backends/backend.ts";
 import { empty } from "../create.ts";
 import type { KernelMap, KernelName } from "../kernel_types.ts";
+import { activeProfiler } from "../profile.ts";
 import { getKernel } from "../registry.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
 
@@ -111,7 +112,14 @@ export function run<K extends KernelName>(
   args: Parameters<KernelMap[K]>[0],
 ): void {
   const fn = getKernel(kernel, backend.name) as (a: typeof args) => void;
+  const prof = activeProfiler();
+  if (prof === null) {
+    fn(args);
+    return;
+  }
+  const t = performance.now();
   fn(args);
+  prof.kernel(kernel, performance.now() - t);
 }
 
 /** Per-sequence integer option (number → filled array); checks length B and integrality. */

@@ -44,6 +44,7 @@ export const KERNELS = [
   "copyColumns",
   "fill",
   "sumSquares",
+  "peakFma",
 ] as const;
 export type KernelExport = (typeof KERNELS)[number];
 
@@ -54,6 +55,8 @@ const HEAP = 65536;
 const PAGE = 65536;
 /** Words per unit of the fill kernel (also used to zero reused storage). */
 const FILL_CHUNK = 1 << 16;
+/** Flops of one iteration of assembly/peak.ts (12 accumulators × 4 lanes × 2). */
+const PEAK_FLOPS_PER_ITER = 96;
 
 type Exports = Record<KernelExport, (args: number) => void> & {
   setScratch(ptr: number, tid: number): void;
@@ -143,6 +146,27 @@ export class WasmEngine {
     w[3] = ptr;
     this.argsF32[4] = value;
     this.run("fill", n > FILL_CHUNK);
+  }
+
+  /**
+   * The measured ceiling of this build on every thread, GFLOP/s: a loop of independent SIMD128
+   * multiply-adds (assembly/peak.ts) split into units over the pool, timed after a warm-up run.
+   * Matmul and attention reach a fraction of it; nothing in wasm can exceed it on this machine.
+   */
+  peakGflops(): number {
+    const units = this.threads * 8;
+    const iters = 1 << 18; // 25 Mflop per unit: ≈ 0.5 ms at 50 GFLOP/s per thread
+    const once = () => {
+      this.args[1] = units;
+      this.args[2] = iters;
+      const t = performance.now();
+      this.run("peakFma", true);
+      return (performance.now() - t) / 1000;
+    };
+    once();
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 5; i++) best = Math.min(best, once());
+    return (units * iters * PEAK_FLOPS_PER_ITER) / best / 1e9;
   }
 
   /** Threads that share a parallel job. */

@@ -33,6 +33,7 @@ import {
 } from "./kernels/rows.ts";
 
 export { type WasmBackendInfo, wasmBackend } from "./backend.ts";
+export { getEngine, WasmEngine } from "./engine.ts";
 
 /** Kernels the wasm backend implements itself. */
 export const WASM_KERNELS: Partial<KernelMap> = {

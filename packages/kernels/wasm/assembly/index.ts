@@ -10,6 +10,7 @@ export { adamw, gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward }
 export { attention, attentionBackward, attentionDecode } from "./attention";
 export { binary, copyColumns, fill, sumLeading, sumSquares } from "./elementwise";
 export { matmul } from "./matmul";
+export { peakFma } from "./peak";
 export {
   layernorm, layernormBackward, logSoftmaxGather, logSoftmaxGatherBackward, rmsnorm, rmsnormBackward,
   softmax, softmaxBackward, sumParts,

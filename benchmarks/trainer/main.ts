@@ -115,7 +115,7 @@ const threads = backend === "wasm" ? getEngine().threads : 1;
 data.train = data.train.slice(0, 240);
 const td = await teacherData(run, data, tok);
 const base = baseDir(config.model.base);
-let model =
+const model =
   runDir !== ""
     ? await loadModel(join(work, "sft"), { backend })
     : base !== null
@@ -138,6 +138,20 @@ for (const b of used) {
   padded += b.length * Math.max(...lens);
 }
 const flops = used.reduce((s, b) => s + sftFlops(model.config, b), 0);
+// The same batches without packed rows (one right-padded row per turn), alternating with the
+// default so both see the same machine state: the speed-up of packing, measured in this run.
+let paddedMs = 0;
+let packedMs = 0;
+for (const b of used) {
+  let t = performance.now();
+  await sftStep(model, b, 1, { sharePrefix: false });
+  adam.step();
+  paddedMs += performance.now() - t;
+  t = performance.now();
+  await sftStep(model, b);
+  adam.step();
+  packedMs += performance.now() - t;
+}
 const sftProf = new Profiler().start();
 for (const b of used) {
   await sftStep(model, b);
@@ -149,6 +163,9 @@ const sft = {
   steps,
   batchSize: config.sft.batchSize,
   tokensPerS: positions / (sftRep.totalMs / 1000),
+  /** Same batches, alternating in this run: padded rows vs packed rows (the default). */
+  paddedTokensPerS: positions / (paddedMs / 1000),
+  packedTokensPerS: positions / (packedMs / 1000),
   paddingFraction: 1 - positions / padded,
   gflops: flops / (sftRep.totalMs / 1000) / 1e9,
   ...perRow(sftRep, steps),
@@ -159,44 +176,50 @@ table(
   `SFT step (batch ${config.sft.batchSize} turns, ${(positions / steps).toFixed(0)} positions)`,
 );
 console.log(
+  `SFT, alternating on the same batches: padded rows ${sft.paddedTokensPerS.toFixed(0)} tokens/s, packed rows ${sft.packedTokensPerS.toFixed(0)} (×${(sft.packedTokensPerS / sft.paddedTokensPerS).toFixed(2)})`,
+);
+console.log(
   `SFT: ${sft.tokensPerS.toFixed(0)} tokens/s, ${sft.gflops.toFixed(1)} GFLOP/s (model FLOPs), padding ${(100 * sft.paddingFraction).toFixed(1)} %`,
 );
 
-// 3. RL: `rl.iterations` of the RL stage from the sft/ checkpoint (written here without --run).
-if (runDir === "") await saveRunCheckpoint(run, run.path("sft"), model, { stage: "sft", step: 0 });
+// 3. RL: `--rl-iterations` iterations of the RL stage from the sft/ checkpoint (written here without
+//    --run); skipped with --rl-iterations 0.
+async function profileRl() {
+  run.config.rl.iterations = RL_ITERS;
+  run.config.rl.saveEvery = 0;
+  const prof = new Profiler().start();
+  (await rlStage(run, data, tok, { resume: null })).dispose();
+  const rep = prof.stop();
+  const skip = new Set(["load", "checkpoint"]);
+  const iter: ProfileReport = {
+    totalMs: rep.totalMs - rep.phases.filter((p) => skip.has(p.phase)).reduce((s, p) => s + p.ms, 0),
+    phases: rep.phases.filter((p) => !skip.has(p.phase)),
+    kernels: rep.kernels,
+  };
+  table(
+    iter,
+    RL_ITERS,
+    `RL iteration (${config.rl.tasksPerIteration} tasks × G = ${config.rl.groupSize}; load/checkpoint excluded)`,
+  );
+  const metrics = readFileSync(run.path("metrics"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, number | string>)
+    .filter((m) => m.stage === "rl");
+  return {
+    iterations: RL_ITERS,
+    from:
+      runDir !== "" ? "trained sft/ checkpoint" : "pre-trained base (rollouts not those of a trained agent)",
+    tasksPerIteration: config.rl.tasksPerIteration,
+    groupSize: config.rl.groupSize,
+    meanTurns: metrics.reduce((s, m) => s + Number(m.turns), 0) / metrics.length,
+    ...perRow(iter, RL_ITERS),
+  };
+}
+if (runDir === "" && RL_ITERS > 0)
+  await saveRunCheckpoint(run, run.path("sft"), model, { stage: "sft", step: 0 });
 model.dispose();
-model = null as unknown as Model;
-run.config.rl.iterations = RL_ITERS;
-run.config.rl.saveEvery = 0;
-const rlProf = new Profiler().start();
-(await rlStage(run, data, tok, { resume: null })).dispose();
-const rlRep = rlProf.stop();
-const skip = new Set(["load", "checkpoint"]);
-const skipped = rlRep.phases.filter((p) => skip.has(p.phase)).reduce((s, p) => s + p.ms, 0);
-const rlIter: ProfileReport = {
-  totalMs: rlRep.totalMs - skipped,
-  phases: rlRep.phases.filter((p) => !skip.has(p.phase)),
-  kernels: rlRep.kernels,
-};
-const metrics = readFileSync(run.path("metrics"), "utf8")
-  .trim()
-  .split("\n")
-  .map((l) => JSON.parse(l) as Record<string, number | string>)
-  .filter((m) => m.stage === "rl");
-const rl = {
-  iterations: RL_ITERS,
-  from:
-    runDir !== "" ? "trained sft/ checkpoint" : "pre-trained base (rollouts not those of a trained agent)",
-  tasksPerIteration: config.rl.tasksPerIteration,
-  groupSize: config.rl.groupSize,
-  meanTurns: metrics.reduce((s, m) => s + Number(m.turns), 0) / metrics.length,
-  ...perRow(rlIter, RL_ITERS),
-};
-table(
-  rlIter,
-  RL_ITERS,
-  `RL iteration (${config.rl.tasksPerIteration} tasks × G = ${config.rl.groupSize}; load/checkpoint excluded)`,
-);
+const rl = RL_ITERS > 0 ? await profileRl() : null;
 
 // 4. The PyTorch eager peer on the same model and SFT batch shapes.
 let peer: Record<string, unknown> | null = null;

@@ -221,6 +221,8 @@ export interface RopeArgs {
   H: number;
   Dh: number;
   offsets: Int32Array;
+  /** Position of each token [B·T] (packed rows), overriding offsets; null: offsets[b] + t. */
+  positions: Int32Array | null;
   theta: number;
   style: "half" | "interleaved";
   inverse: boolean;
@@ -263,6 +265,10 @@ export interface AttentionArgs {
   scale: number;
   keyStart: Int32Array | null;
   keyEnd: Int32Array | null;
+  /** Packed rows (see AttentionOptions.segments): shared prefix length per row [B], or null. */
+  prefixLen: Int32Array | null;
+  /** Packed rows: first position of the segment of each query [B·T] (0 in prefixes), or null. */
+  segStart: Int32Array | null;
 }
 
 export interface AttentionBackwardArgs extends Omit<AttentionArgs, "out" | "lse"> {

@@ -22,7 +22,14 @@ import {
   type Tensor,
   tidy,
 } from "@mempo/kernels";
-import type { BlockSaved, ForwardSaved, NormOut } from "./forward.ts";
+import {
+  type AttendMode,
+  attentionOptions,
+  type BlockSaved,
+  type ForwardSaved,
+  type NormOut,
+  ropeOptions,
+} from "./forward.ts";
 import type { Model } from "./params.ts";
 
 /** dX of a norm; accumulates its weight (and bias) gradients. */
@@ -45,7 +52,13 @@ function linearBackward(m: Model, dOut: Tensor, x: Tensor, w: string, b?: string
 }
 
 /** Backward of one block: dy [R, d] → dx [R, d]. */
-function blockBackward(m: Model, l: number, s: BlockSaved, dy: Tensor, keyEnd: Int32Array): Tensor {
+function blockBackward(
+  m: Model,
+  l: number,
+  s: BlockSaved,
+  dy: Tensor,
+  mode: AttendMode & { kind: "full" },
+): Tensor {
   return tidy(() => {
     const c = m.config;
     const L = m.layers[l]!;
@@ -66,12 +79,21 @@ function blockBackward(m: Model, l: number, s: BlockSaved, dy: Tensor, keyEnd: I
     axpyInto(dx2, dy);
     // Attention: x2 = x + o(attn(n1))
     const dAtt = linearBackward(m, dx2, s.attOut.reshape([R, H * Dh]), L.o, L.oBias);
-    const g = attentionBackward(dAtt.reshape([B, T, H, Dh]), s.q, s.k, s.v, s.attOut, s.lse, { keyEnd });
+    const g = attentionBackward(
+      dAtt.reshape([B, T, H, Dh]),
+      s.q,
+      s.k,
+      s.v,
+      s.attOut,
+      s.lse,
+      attentionOptions(mode),
+    );
     let dQ = g.dQ;
     let dK = g.dK;
     if (c.family === "llama") {
-      dQ = ropeBackward(dQ, { theta: c.ropeTheta, style: "half" });
-      dK = ropeBackward(dK, { theta: c.ropeTheta, style: "half" });
+      const r = ropeOptions(m, mode);
+      dQ = ropeBackward(dQ, r);
+      dK = ropeBackward(dK, r);
     }
     const dkv = c.nKvHeads * Dh;
     const dq2 = dQ.reshape([R, H * Dh]);
@@ -96,9 +118,9 @@ function blockBackward(m: Model, l: number, s: BlockSaved, dy: Tensor, keyEnd: I
  * saved activations (the forward's `saved` cannot be used again).
  */
 export function backward(m: Model, saved: ForwardSaved, dLogits: Tensor): void {
-  if (saved.mode.kind !== "full")
+  const mode = saved.mode;
+  if (mode.kind !== "full")
     throw new Error("backward: only a full-attention training forward can be differentiated");
-  const keyEnd = saved.mode.keyEnd;
   try {
     tidy(() => {
       const c = m.config;
@@ -108,7 +130,7 @@ export function backward(m: Model, saved: ForwardSaved, dLogits: Tensor): void {
       const dhsel = normBackward(m, dnf, saved.hsel, saved.nf, n.normF, n.normFBias);
       let dx = gatherRowsBackward(dhsel, saved.rowsT, B * T);
       for (let l = c.nLayers - 1; l >= 0; l--) {
-        const next = blockBackward(m, l, saved.blocks[l]!, dx, keyEnd);
+        const next = blockBackward(m, l, saved.blocks[l]!, dx, mode);
         dx.dispose();
         dispose(saved.blocks[l]);
         dx = next;

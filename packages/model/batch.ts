@@ -20,6 +20,11 @@ export interface SeqItem {
 
 /** A packed batch. B sequences, T positions; N = Σ R_b predicted rows. */
 export interface PackedBatch {
+  /**
+   * Set by {@link packShared}: one row holding the items' common prefix once and each item's rest as a
+   * segment (forward.ts PackedRows); absent for a right-padded batch (one row per item).
+   */
+  packed?: { prefixLen: Int32Array; segStart: Int32Array; positions: Int32Array };
   B: number;
   T: number;
   /** Input ids [B·T] (i32, 0 in padding). */
@@ -86,6 +91,65 @@ export function packBatch(items: readonly SeqItem[], vocabSize: number, maxSeqLe
     }
   }
   return { B, T, ids, lens, rows, targets, offsets };
+}
+
+/**
+ * Packs items that share a prefix into one row: their longest common input prefix L once (capped so
+ * that every item's first predicted token stays in its own segment), then each item's remaining
+ * input as a segment at the positions it would have alone. With attention restricted to the prefix
+ * and the segment itself (attention `segments`), every log-prob equals the padded batch's, while
+ * the shared tokens run once and no padding runs at all. `offsets`/`rows`/`targets` keep item order,
+ * so results unpack the same way as {@link packBatch}'s. Fewer than two items: the padded batch.
+ */
+export function packShared(items: readonly SeqItem[], vocabSize: number, maxSeqLen: number): PackedBatch {
+  const plain = packBatch(items, vocabSize, maxSeqLen); // validates every item
+  const B = items.length;
+  if (B < 2) return plain;
+  const input = (b: number, t: number) => {
+    const it = items[b]!;
+    const P = it.promptIds.length;
+    return t < P ? it.promptIds[t]! : it.responseIds[t - P]!;
+  };
+  let L = Number.POSITIVE_INFINITY;
+  for (let b = 0; b < B; b++) L = Math.min(L, items[b]!.promptIds.length - 1, plain.lens[b]!);
+  for (let b = 1; b < B && L > 0; b++) {
+    let t = 0;
+    while (t < L && input(b, t) === input(0, t)) t++;
+    L = t;
+  }
+  let T = L;
+  for (let b = 0; b < B; b++) T += plain.lens[b]! - L;
+  const ids = new Int32Array(T);
+  const segStart = new Int32Array(T);
+  const positions = new Int32Array(T);
+  const rows = new Int32Array(plain.rows.length);
+  for (let t = 0; t < L; t++) {
+    ids[t] = input(0, t);
+    positions[t] = t;
+  }
+  let at = L;
+  for (let b = 0; b < B; b++) {
+    const len = plain.lens[b]!;
+    for (let t = L; t < len; t++) {
+      ids[at + t - L] = input(b, t);
+      segStart[at + t - L] = at;
+      positions[at + t - L] = t;
+    }
+    const P = items[b]!.promptIds.length;
+    for (let j = plain.offsets[b]!; j < plain.offsets[b + 1]!; j++)
+      rows[j] = at + P + (j - plain.offsets[b]!) - 1 - L;
+    at += len - L;
+  }
+  return {
+    B: 1,
+    T,
+    ids,
+    lens: Int32Array.of(T),
+    rows,
+    targets: plain.targets,
+    offsets: plain.offsets,
+    packed: { prefixLen: Int32Array.of(L), segStart, positions },
+  };
 }
 
 /** Splits a flat [N] array into per-item arrays using `offsets`. */

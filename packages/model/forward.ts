@@ -11,6 +11,7 @@
  * Test: `npx vitest run model_test.ts` (gradient check, cache equivalence).
  */
 import {
+  type AttentionOptions,
   add,
   attention,
   attentionDecode,
@@ -22,6 +23,7 @@ import {
   layernorm,
   matmul,
   rmsnorm,
+  type RopeOptions,
   rope,
   splitLast,
   swiglu,
@@ -64,8 +66,19 @@ export interface BlockSaved {
  * block against the KV cache at per-sequence positions `pos` (decoding).
  */
 export type AttendMode =
-  | { kind: "full"; keyEnd: Int32Array; cache?: KvCache }
+  | { kind: "full"; keyEnd: Int32Array; cache?: KvCache; packed?: PackedRows }
   | { kind: "cache"; cache: KvCache; pos: Int32Array };
+
+/**
+ * Packed rows (training on sequences that share a prefix, batch.ts `packShared`): row b holds a
+ * prefix [0, prefixLen[b]) once, then one segment per sequence; a segment attends the prefix and
+ * itself only, and its tokens sit at the positions they would have alone (`positions` [B·T]).
+ */
+export interface PackedRows {
+  prefixLen: Int32Array;
+  segStart: Int32Array;
+  positions: Int32Array;
+}
 
 /** A batch laid out for the forward: ids [B·T] (row-major), positions of token 0 per sequence. */
 export interface ForwardBatch {
@@ -134,14 +147,14 @@ export function blockForward(
     let k4 = k.reshape([B, T, c.nKvHeads, Dh]);
     const v4 = v.reshape([B, T, c.nKvHeads, Dh]);
     if (c.family === "llama") {
-      const offset = mode.kind === "cache" ? mode.pos : 0;
-      q4 = rope(q4, { offset, theta: c.ropeTheta, style: "half" });
-      k4 = rope(k4, { offset, theta: c.ropeTheta, style: "half" });
+      const r = ropeOptions(m, mode);
+      q4 = rope(q4, r);
+      k4 = rope(k4, r);
     }
     let attOut: Tensor;
     let lse: Tensor | null = null;
     if (mode.kind === "full") {
-      ({ out: attOut, lse } = attention(q4, k4, v4, { keyEnd: mode.keyEnd }));
+      ({ out: attOut, lse } = attention(q4, k4, v4, attentionOptions(mode)));
       if (mode.cache) {
         kvCacheWrite(mode.cache.k[l]!, k4, 0);
         kvCacheWrite(mode.cache.v[l]!, v4, 0);
@@ -176,6 +189,19 @@ export function blockForward(
   });
 }
 
+/** Rope options of a block: cache positions when decoding, per-token positions for packed rows. */
+export function ropeOptions(m: Model, mode: AttendMode): RopeOptions {
+  const base = { theta: m.config.ropeTheta, style: "half" as const };
+  if (mode.kind === "cache") return { ...base, offset: mode.pos };
+  return mode.packed ? { ...base, positions: mode.packed.positions } : base;
+}
+
+/** Attention options of a full-attention block (key ends; packed rows' segments). */
+export function attentionOptions(mode: AttendMode & { kind: "full" }): AttentionOptions {
+  const p = mode.packed;
+  return p ? { keyEnd: mode.keyEnd, segments: p } : { keyEnd: mode.keyEnd };
+}
+
 /**
  * Runs the model on a batch and returns the logits of the selected rows [N, V]; with `save`, also the
  * activations for {@link import("./backward.ts").backward}. Tensors are created on the model's backend.
@@ -196,8 +222,10 @@ export function forward(
     let posT: Tensor | null = null;
     if (m.names.pos) {
       const posIds = new Int32Array(B * T);
+      const packed = mode.kind === "full" ? mode.packed?.positions : undefined;
       for (let b = 0; b < B; b++)
-        for (let t = 0; t < T; t++) posIds[b * T + t] = Math.min(batch.pos[b]! + t, c.maxSeqLen - 1);
+        for (let t = 0; t < T; t++)
+          posIds[b * T + t] = Math.min(packed ? packed[b * T + t]! : batch.pos[b]! + t, c.maxSeqLen - 1);
       posT = tensor(posIds, [B * T], opts);
       x = add(x, embedding(posT, m.p(m.names.pos)));
     }

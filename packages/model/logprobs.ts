@@ -21,7 +21,7 @@ import {
   tidy,
 } from "@mempo/kernels";
 import { backward, freeSaved } from "./backward.ts";
-import { type PackedBatch, packBatch, type SeqItem, unpack } from "./batch.ts";
+import { type PackedBatch, packBatch, packShared, type SeqItem, unpack } from "./batch.ts";
 import { type ForwardSaved, forward } from "./forward.ts";
 import type { Model } from "./params.ts";
 
@@ -30,6 +30,12 @@ export interface LogprobOptions {
   temperature?: number;
   /** Keep activations for `backward`; default true (false frees them at once: scoring). */
   train?: boolean;
+  /**
+   * Run the items as one packed row: their common prefix once, no padding (batch.ts `packShared`).
+   * Same log-probs and gradients up to float round-off. Default true where the backend implements
+   * packed rows (ts, wasm); false = one right-padded row per item.
+   */
+  sharePrefix?: boolean;
 }
 
 /** The result of a forward: per-item log-probs, and the backward for the same batch. */
@@ -63,7 +69,10 @@ async function forwardPass(m: Model, items: readonly SeqItem[], opts: LogprobOpt
   if (!(temperature > 0)) throw new Error(`forwardLogprobs: temperature must be > 0, got ${temperature}`);
   const train = opts.train ?? true;
   const c = m.config;
-  const packed = packBatch(items, c.vocabSize, c.maxSeqLen);
+  const lacks = m.backend.lacks ?? [];
+  const share =
+    (opts.sharePrefix ?? true) && !lacks.includes("attention.segments") && !lacks.includes("rope.positions");
+  const packed = (share ? packShared : packBatch)(items, c.vocabSize, c.maxSeqLen);
   const { B, T } = packed;
   const N = packed.rows.length;
   if (N === 0) {
@@ -77,7 +86,7 @@ async function forwardPass(m: Model, items: readonly SeqItem[], opts: LogprobOpt
     };
   }
   const batch = { B, T, ids: packed.ids, pos: new Int32Array(B), rows: packed.rows };
-  const mode = { kind: "full" as const, keyEnd: packed.lens };
+  const mode = { kind: "full" as const, keyEnd: packed.lens, packed: packed.packed };
   const r = tidy(() => {
     const f = forward(m, batch, mode, train);
     const logits = temperature === 1 ? f.logits : scale(f.logits, 1 / temperature);
@@ -111,10 +120,12 @@ async function forwardPass(m: Model, items: readonly SeqItem[], opts: LogprobOpt
         throw new Error(
           "LogprobPass.backward: already used or disposed (run forwardLogprobs with train: true, once per backward)",
         );
-      if (dLogp.length !== B)
-        throw new Error(`LogprobPass.backward: got ${dLogp.length} gradient arrays for ${B} items`);
+      if (dLogp.length !== items.length)
+        throw new Error(
+          `LogprobPass.backward: got ${dLogp.length} gradient arrays for ${items.length} items`,
+        );
       const g = new Float64Array(N);
-      for (let b = 0; b < B; b++) {
+      for (let b = 0; b < items.length; b++) {
         const R = packed.offsets[b + 1]! - packed.offsets[b]!;
         const d = dLogp[b]!;
         if (d.length !== R)
@@ -149,8 +160,9 @@ export async function sftStep(
   m: Model,
   items: readonly SeqItem[],
   scaleBy = 1,
+  opts: Pick<LogprobOptions, "sharePrefix"> = {},
 ): Promise<{ loss: number; tokens: number }> {
-  const pass = await forwardLogprobs(m, items);
+  const pass = await forwardLogprobs(m, items, opts);
   let tokens = 0;
   let nll = 0;
   for (let b = 0; b < items.length; b++) {

@@ -4,7 +4,7 @@
  * helpers, safetensors checkpoints with HF tensor names. See README.md.
  */
 export const PACKAGE = "@mempo/model";
-export { type PackedBatch, packBatch, type SeqItem } from "./batch.ts";
+export { type PackedBatch, packBatch, packShared, type SeqItem } from "./batch.ts";
 export { freeSaved, backward } from "./backward.ts";
 export {
   type LoadedCheckpoint,
@@ -23,7 +23,13 @@ export {
   resolveConfig,
   validateConfig,
 } from "./config.ts";
-export { type AttendMode, type ForwardBatch, type ForwardSaved, forward } from "./forward.ts";
+export {
+  type AttendMode,
+  type ForwardBatch,
+  type ForwardSaved,
+  forward,
+  type PackedRows,
+} from "./forward.ts";
 export { type GenerateOptions, type Generation, generate } from "./generate.ts";
 export { fromHfConfig, toHfConfig } from "./hf_config.ts";
 export { paramsFromHf, paramsToHf } from "./hf_layout.ts";

@@ -56,6 +56,8 @@ export interface Backend {
   read(storage: Storage): Promise<TypedArray>;
   /** Synchronous read-back; present only on backends whose memory the host can see. */
   readSync?(storage: Storage): TypedArray;
+  /** Kernel options this backend does not implement, e.g. "attention.segments" (ops refuse them). */
+  readonly lacks?: readonly string[];
 }
 
 /** Allocates a host array of the given dtype. */

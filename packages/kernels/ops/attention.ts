@@ -10,7 +10,10 @@
  * Heads: H must be a multiple of Hkv; query head h reads kv head floor(h·Hkv/H). Scale 1/√Dh.
  * Masks: causal, plus per-sequence valid key ranges — keyStart[b] (left padding: keys before it are
  * padding) and keyEnd[b] (right padding: keys from it on are padding). A query row with no valid key
- * outputs zeros and gets zero gradient. Decoding: query i of sequence b is at position pos[b] + i and
+ * outputs zeros and gets zero gradient. Packed rows (`segments`): several sequences that share a
+ * prefix run as one row — the prefix once, then each sequence's rest as a segment that sees the
+ * prefix and itself only, exactly as if each sequence ran alone (positions come from rope's
+ * `positions`). Decoding: query i of sequence b is at position pos[b] + i and
  * sees cache slots keyStart[b] .. pos[b] + i (write the block's own k/v with kvCacheWrite first).
  *
  * Test: packages/kernels/spec/attention_test.ts.
@@ -25,6 +28,12 @@ export interface AttentionOptions {
   keyEnd?: ArrayLike<number>;
   /** Score scale; default 1/√Dh. */
   scale?: number;
+  /**
+   * Packed rows: row b is a shared prefix [0, prefixLen[b]) followed by segments; segStart[b·T + t]
+   * is the first position of the segment holding query t (0 for prefix positions). A segment query
+   * sees keys [0, prefixLen[b]) ∪ [segStart, t]; a prefix query is causal. Not with keyStart.
+   */
+  segments?: { prefixLen: ArrayLike<number>; segStart: ArrayLike<number> };
 }
 
 function attnDims(kernel: string, q: Tensor, k: Tensor, v: Tensor, inputs: Named) {
@@ -46,11 +55,58 @@ function attnDims(kernel: string, q: Tensor, k: Tensor, v: Tensor, inputs: Named
   return { B, T, H, Hkv, Dh };
 }
 
-function masks(kernel: string, opts: AttentionOptions, B: number, T: number) {
+function masks(
+  kernel: string,
+  opts: AttentionOptions,
+  B: number,
+  T: number,
+  backend: { name: string; lacks?: readonly string[] },
+) {
   return {
     keyStart: opts.keyStart === undefined ? null : perSeq(kernel, "keyStart", opts.keyStart, B, 0),
     keyEnd: opts.keyEnd === undefined ? null : perSeq(kernel, "keyEnd", opts.keyEnd, B, T),
+    ...segments(kernel, opts, B, T, backend),
   };
+}
+
+/** Validates packed-row segments: prefix positions 0, each segment contiguous and starting after the prefix. */
+function segments(
+  kernel: string,
+  opts: AttentionOptions,
+  B: number,
+  T: number,
+  backend: { name: string; lacks?: readonly string[] },
+) {
+  const sg = opts.segments;
+  if (sg === undefined) return { prefixLen: null, segStart: null };
+  if (backend.lacks?.includes("attention.segments")) {
+    throw new Error(
+      `${kernel}: the "${backend.name}" backend does not implement packed rows (option "segments"). ` +
+        `Fix: run each sequence as its own row (e.g. forwardLogprobs with sharePrefix: false) or use the wasm or ts backend.`,
+    );
+  }
+  if (opts.keyStart !== undefined)
+    throw new Error(`${kernel}: "segments" cannot be combined with "keyStart".`);
+  const prefixLen = perSeq(kernel, "segments.prefixLen", sg.prefixLen, B, 0);
+  if (sg.segStart.length !== B * T)
+    throw new Error(
+      `${kernel}: segments.segStart must have B·T = ${B * T} entries, got ${sg.segStart.length}.`,
+    );
+  const segStart = Int32Array.from(sg.segStart);
+  for (let b = 0; b < B; b++) {
+    const P = prefixLen[b]!;
+    if (P < 0 || P > T) throw new Error(`${kernel}: segments.prefixLen[${b}] = ${P} is outside [0, ${T}].`);
+    for (let t = 0; t < T; t++) {
+      const s = segStart[b * T + t]!;
+      const ok = t < P ? s === 0 : s === t || (t > P && s === segStart[b * T + t - 1]);
+      if (!ok || (t >= P && s < P))
+        throw new Error(
+          `${kernel}: segments.segStart[${b * T + t}] = ${s} is not a segment start: positions before prefixLen (${P}) ` +
+            `must be 0, and each segment's positions must all hold the segment's first position.`,
+        );
+    }
+  }
+  return { prefixLen, segStart };
 }
 
 /** Causal (grouped-query) self-attention; returns the output and the per-row log-sum-exp for backward. */
@@ -78,7 +134,7 @@ export function attention(
     Hkv,
     Dh,
     scale,
-    ...masks("attention", opts, B, T),
+    ...masks("attention", opts, B, T, backend),
   });
   return { out, lse };
 }
@@ -120,7 +176,7 @@ export function attentionBackward(
     Hkv,
     Dh,
     scale,
-    ...masks(kn, opts, B, T),
+    ...masks(kn, opts, B, T, backend),
   });
   return { dQ, dK, dV };
 }

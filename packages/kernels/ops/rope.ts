@@ -18,6 +18,11 @@ import { alloc, checkInputs, fail, perSeq, run } from "./check.ts";
 export interface RopeOptions {
   /** Position of token 0: one number for the batch or one per sequence [B]; default 0. */
   offset?: number | ArrayLike<number>;
+  /**
+   * Position of every token [B·T] (e.g. packed rows, where each segment restarts after the shared
+   * prefix); overrides `offset`.
+   */
+  positions?: ArrayLike<number>;
   /** Frequency base θ; default 10000 (Qwen2 uses 1e6). */
   theta?: number;
   /** Pairing convention; default "half" (rotate_half). */
@@ -35,8 +40,35 @@ function ropeImpl(kernel: string, x: Tensor, opts: RopeOptions, inverse: boolean
     throw new Error(`${kernel}: style must be "half" or "interleaved", got "${style}".`);
   }
   const offsets = perSeq(kernel, "offset", opts.offset, B, 0);
+  let positions: Int32Array | null = null;
+  if (opts.positions !== undefined) {
+    if (backend.lacks?.includes("rope.positions"))
+      throw new Error(
+        `${kernel}: the "${backend.name}" backend does not implement per-token "positions"; use "offset".`,
+      );
+    if (opts.positions.length !== B * T)
+      throw new Error(
+        `${kernel}: "positions" must have B·T = ${B * T} entries, got ${opts.positions.length}.`,
+      );
+    positions = Int32Array.from(opts.positions);
+    for (let i = 0; i < positions.length; i++)
+      if (positions[i] !== opts.positions[i])
+        throw new Error(`${kernel}: positions[${i}] = ${opts.positions[i]} is not an integer.`);
+  }
   const out = alloc(kernel, backend, x.shape, dtype);
-  run("rope", backend, { x, out, B, T, H, Dh, offsets, theta: opts.theta ?? 10000, style, inverse });
+  run("rope", backend, {
+    x,
+    out,
+    B,
+    T,
+    H,
+    Dh,
+    offsets,
+    positions,
+    theta: opts.theta ?? 10000,
+    style,
+    inverse,
+  });
   return out;
 }
 

@@ -30,6 +30,7 @@ describe.each(backends())("in-place kernels on %s", (name) => {
               H: 3,
               Dh: 8,
               offsets: new Int32Array([0, 3]),
+              positions: null,
               theta: 10000,
               style: "half",
               inverse: false,

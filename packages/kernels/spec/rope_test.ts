@@ -46,6 +46,16 @@ describe.each(backends())("rope on %s", (name) => {
       ropeBackward(x!, { offset, theta: 10000 }),
     ]);
   });
+
+  it("positions far above and below earlier calls (backends that keep a position table grow it)", () => {
+    const x = rnd([2, 3, 1, 8], 2);
+    crossCheck(name, [x], ([x]) => [
+      rope(x!, { offset: [0, 5], theta: 77 }),
+      rope(x!, { offset: [3000, 4100], theta: 77 }),
+      rope(x!, { offset: [-1500, 9000], theta: 77 }),
+      ropeBackward(x!, { offset: [2, -3], theta: 77 }),
+    ]);
+  });
 });
 
 describe("rope backward: float64 finite differences", () => {

@@ -45,6 +45,7 @@ export const KERNELS = [
   "fill",
   "sumSquares",
   "peakFma",
+  "rope",
 ] as const;
 export type KernelExport = (typeof KERNELS)[number];
 

@@ -21,6 +21,7 @@ import {
 import { attention, attentionBackward, attentionDecode } from "./kernels/attention.ts";
 import { add, axpy, copyColumns, fill, mul, scale, sum, sumSquares } from "./kernels/elementwise.ts";
 import { matmul } from "./kernels/matmul.ts";
+import { rope } from "./kernels/rope.ts";
 import {
   layernorm,
   layernormBackward,
@@ -64,6 +65,7 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   copyColumns,
   fill,
   sumSquares,
+  rope,
 };
 
 await ensureKernelsBuilt();

@@ -37,6 +37,7 @@ function view(dtype: DType, buf: ArrayBuffer): TypedArray {
 export const webgpuBackend: Backend = {
   name: "webgpu",
   dtypes: ["f32", "i32"],
+  lacks: ["attention.segments", "rope.positions"],
   alloc(dtype: DType, size: number): GpuStorage {
     if (dtype === "f64") {
       throw new Error(

@@ -10,15 +10,21 @@ import type {
 } from "../../kernel_types.ts";
 import { F } from "./util.ts";
 
-/** Valid key range [lo, hi] (inclusive) of query t in sequence b; empty when lo > hi. */
-function keyRange(b: number, t: number, T: number, keyStart: Int32Array | null, keyEnd: Int32Array | null) {
-  const lo = Math.max(0, keyStart ? keyStart[b]! : 0);
-  const hi = Math.min(t, (keyEnd ? keyEnd[b]! : T) - 1);
-  return [lo, hi] as const;
+/**
+ * Valid keys of query t in sequence b: [lo, hi] (inclusive; empty when lo > hi) minus the gap
+ * [gapLo, gapHi) — in a packed row, the other segments between the shared prefix and this one
+ * (lo is already moved past the gap when it starts inside it).
+ */
+function keyRange(b: number, t: number, a: AttentionArgs) {
+  const lo = Math.max(0, a.keyStart ? a.keyStart[b]! : 0);
+  const hi = Math.min(t, (a.keyEnd ? a.keyEnd[b]! : a.T) - 1);
+  const gapLo = a.prefixLen ? a.prefixLen[b]! : 0;
+  const gapHi = a.segStart ? Math.max(gapLo, a.segStart[b * a.T + t]!) : gapLo;
+  return [lo >= gapLo && lo < gapHi ? gapHi : lo, hi, gapLo, gapHi] as const;
 }
 
 export function attention(args: AttentionArgs): void {
-  const { B, T, H, Hkv, Dh, scale, keyStart, keyEnd } = args;
+  const { B, T, H, Hkv, Dh, scale } = args;
   const q = F(args.q);
   const k = F(args.k);
   const v = F(args.v);
@@ -32,14 +38,14 @@ export function attention(args: AttentionArgs): void {
       const kh = Math.floor(h / group);
       for (let t = 0; t < T; t++) {
         const qo = ((b * T + t) * H + h) * Dh;
-        const [lo, hi] = keyRange(b, t, T, keyStart, keyEnd);
+        const [lo, hi, gapLo, gapHi] = keyRange(b, t, args);
         if (lo > hi) {
           o.fill(0, qo, qo + Dh);
           lse[(b * H + h) * T + t] = 0;
           continue;
         }
         let m = Number.NEGATIVE_INFINITY;
-        for (let j = lo; j <= hi; j++) {
+        for (let j = lo; j <= hi; j = j + 1 === gapLo ? Math.max(gapHi, j + 1) : j + 1) {
           const ko = ((b * T + j) * Hkv + kh) * Dh;
           let dot = 0;
           for (let d = 0; d < Dh; d++) dot += q[qo + d]! * k[ko + d]!;
@@ -48,7 +54,7 @@ export function attention(args: AttentionArgs): void {
         }
         let sum = 0;
         acc.fill(0);
-        for (let j = lo; j <= hi; j++) {
+        for (let j = lo; j <= hi; j = j + 1 === gapLo ? Math.max(gapHi, j + 1) : j + 1) {
           const p = Math.exp(s[j]! - m);
           sum += p;
           const vo = ((b * T + j) * Hkv + kh) * Dh;
@@ -62,7 +68,7 @@ export function attention(args: AttentionArgs): void {
 }
 
 export function attentionBackward(args: AttentionBackwardArgs): void {
-  const { B, T, H, Hkv, Dh, scale, keyStart, keyEnd } = args;
+  const { B, T, H, Hkv, Dh, scale } = args;
   const q = F(args.q);
   const k = F(args.k);
   const v = F(args.v);
@@ -81,19 +87,20 @@ export function attentionBackward(args: AttentionBackwardArgs): void {
     for (let h = 0; h < H; h++) {
       const kh = Math.floor(h / group);
       for (let t = 0; t < T; t++) {
-        const [lo, hi] = keyRange(b, t, T, keyStart, keyEnd);
+        const [lo, hi, gapLo, gapHi] = keyRange(b, t, args);
         if (lo > hi) continue;
+        const next = (j: number) => (j + 1 === gapLo ? Math.max(gapHi, j + 1) : j + 1);
         const qo = ((b * T + t) * H + h) * Dh;
         const l = lse[(b * H + h) * T + t]!;
         let D = 0;
         for (let d = 0; d < Dh; d++) D += g[qo + d]! * o[qo + d]!;
-        for (let j = lo; j <= hi; j++) {
+        for (let j = lo; j <= hi; j = next(j)) {
           const ko = ((b * T + j) * Hkv + kh) * Dh;
           let dot = 0;
           for (let d = 0; d < Dh; d++) dot += q[qo + d]! * k[ko + d]!;
           p[j] = Math.exp(dot * scale - l);
         }
-        for (let j = lo; j <= hi; j++) {
+        for (let j = lo; j <= hi; j = next(j)) {
           const ko = ((b * T + j) * Hkv + kh) * Dh;
           let dp = 0;
           for (let d = 0; d < Dh; d++) dp += g[qo + d]! * v[ko + d]!;

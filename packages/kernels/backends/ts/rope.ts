@@ -5,7 +5,7 @@ import type { RopeArgs } from "../../kernel_types.ts";
 import { F } from "./util.ts";
 
 export function rope(args: RopeArgs): void {
-  const { B, T, H, Dh, offsets, theta, style, inverse } = args;
+  const { B, T, H, Dh, offsets, positions, theta, style, inverse } = args;
   const x = F(args.x);
   const o = F(args.out);
   const half = Dh / 2;
@@ -15,7 +15,7 @@ export function rope(args: RopeArgs): void {
   const sin = new Float64Array(half);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
-      const p = offsets[b]! + t;
+      const p = positions ? positions[b * T + t]! : offsets[b]! + t;
       for (let i = 0; i < half; i++) {
         const ang = p * invFreq[i]!;
         cos[i] = Math.cos(ang);

@@ -1,13 +1,18 @@
 // Fused causal (grouped-query) attention, forward and backward, on the packed GEMM (matmul.ts).
 //
-// Forward unit = (sequence b, head h, block of BQ query rows): S = Q_blk·K[keys]ᵀ into a per-thread
-// buffer, a masked softmax per row (vector exp, lse saved), then out_blk = P·V[keys] — the keys are
-// only those some row of the block can see (causal: up to the block's last row).
-// Backward unit = (b, kv head): all query heads of the group and all query blocks, so dK/dV are
+// Query blocks come from the host (../kernels/attention.ts): (row b, first query i0, rows, segment
+// start s0), never straddling a segment. A block's keys are one or two ranges: its own
+// [max(s0, keyStart), last query] and, for a segment of a packed row (s0 > 0), the row's shared prefix
+// [0, prefixLen[b]) before it. S = [Q·K_prefixᵀ | Q·K_ownᵀ] keeps each row's visible keys contiguous
+// (all of the prefix, then its own up to itself), so one masked softmax serves both cases.
+// Forward unit = (block, head h): S into a per-thread buffer, masked softmax per row (vector exp, lse
+// saved), out_blk = P·V[keys].
+// Backward unit = (b, kv head): all query heads of the group and all blocks of row b, so dK/dV are
 // accumulated by one thread: P is recomputed from lse, dP = dO·Vᵀ, dS = P∘(dP − rowdot(dO, O))·scale,
-// dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO (five GEMMs per block).
-// Layouts: q/out [B,T,H,Dh], k/v [B,T,Hkv,Dh], lse [B,H,T]. Valid keys of query t in sequence b:
-// max(0, keyStart[b]) ≤ j ≤ min(t, keyEnd[b] − 1); a row without keys gives zeros.
+// dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO (five GEMMs per key range and block).
+// Layouts: q/out [B,T,H,Dh], k/v [B,T,Hkv,Dh], lse [B,H,T]. Valid keys of query t in row b:
+// j ≤ min(t, keyEnd[b] − 1) and j ≥ max(0, keyStart[b]), and in a packed row (t in a segment starting
+// at s0) j < prefixLen[b] or j ≥ s0; a row without keys gives zeros.
 // Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts.
 import { gemm } from "./matmul";
 import { expv } from "./math";
@@ -22,6 +27,8 @@ export function setAttentionScratch(tid: i32): void {
 // Argument block (i32 words): 0 counter · 1 q · 2 k · 3 v · 4 out · 5 lse · 6 B · 7 T · 8 H · 9 Hkv
 // 10 Dh · 11 scale (f32) · 12 keyStart ptr (0: none) · 13 keyEnd ptr (0: none) · 14 BQ (rows per block)
 // 15 per-thread buffer base · 16 per-thread buffer bytes · backward: 17 dOut · 18 dQ · 19 dK · 20 dV
+// 21 blocks ptr (i32 × 4 each: b, i0, rows, s0) · 22 number of blocks · 23 first block of each row ptr
+// (i32 [B + 1]) · 24 prefixLen ptr (i32 [B]; 0: no packed rows)
 
 // @ts-ignore: decorator
 @inline function keyLo(args: usize, b: i32): i32 {
@@ -87,14 +94,15 @@ function dot(a: usize, b: usize, n: i32): f32 {
 }
 
 /**
- * One query block against its keys: S = Q_blk·K[0..nk)ᵀ, masked softmax (row r sees keys
- * 0 ..= min(hi0 + r, hiCap); lse written when lseBlk ≠ 0, stride 4 bytes), out_blk = P·V.
- * Row strides (floats): ldq for q/out, ldk for k/v.
+ * One query block against its keys: S = Q_blk·[K1 (n1 keys) | K2 (n2 keys)]ᵀ, masked softmax (row r
+ * sees columns 0 ..= min(hi0 + r, hiCap); lse written when lseBlk ≠ 0, stride 4 bytes),
+ * out_blk = P·[V1 | V2]. n1 = 0: one key range. Row strides (floats): ldq for q/out, ldk for k/v.
  */
 function attendBlock(
-  qBlk: usize, oBlk: usize, ldq: i32, kBlk: usize, vBlk: usize, ldk: i32, rows: i32, nk: i32, Dh: i32,
-  hi0: i32, hiCap: i32, scale: f32, S: usize, lseBlk: usize,
+  qBlk: usize, oBlk: usize, ldq: i32, k1: usize, v1: usize, n1: i32, k2: usize, v2: usize, n2: i32,
+  ldk: i32, rows: i32, Dh: i32, hi0: i32, hiCap: i32, scale: f32, S: usize, lseBlk: usize,
 ): void {
+  const nk = n1 + n2;
   if (nk <= 0) {
     for (let r = 0; r < rows; r++) {
       zeroRow(oBlk + <usize>(r * ldq * 4), Dh);
@@ -102,7 +110,8 @@ function attendBlock(
     }
     return;
   }
-  gemm(qBlk, ldq, false, kBlk, ldk, true, S, nk, rows, nk, Dh, false, 0);
+  if (n1 > 0) gemm(qBlk, ldq, false, k1, ldk, true, S, nk, rows, n1, Dh, false, 0);
+  if (n2 > 0) gemm(qBlk, ldq, false, k2, ldk, true, S + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0);
   for (let r = 0; r < rows; r++) {
     const s = S + <usize>(r * nk * 4);
     const hi = min(hi0 + r, hiCap); // last visible column of this row
@@ -116,7 +125,27 @@ function attendBlock(
     rowScale(s, hi + 1, 1 / sum);
     if (lseBlk != 0) store<f32>(lseBlk + <usize>(r * 4), m + Mathf.log(sum));
   }
-  gemm(S, nk, false, vBlk, ldk, false, oBlk, ldq, rows, Dh, nk, false, 0);
+  if (n1 > 0) gemm(S, nk, false, v1, ldk, false, oBlk, ldq, rows, Dh, n1, false, 0);
+  if (n2 > 0) gemm(S + <usize>(n1 * 4), nk, false, v2, ldk, false, oBlk, ldq, rows, Dh, n2, n1 > 0, 0);
+}
+
+// Key ranges of the current block (per instance: wasm globals, no static data in memory): prefix
+// [0, rN1) and own [rLo2, rLo2 + rN2); rHi0/rHiCap are S columns (see attendBlock).
+let rN1: i32 = 0;
+let rLo2: i32 = 0;
+let rN2: i32 = 0;
+let rHi0: i32 = 0;
+let rHiCap: i32 = 0;
+
+/** Sets the key ranges of block (b, i0, rows, s0). */
+function blockRanges(args: usize, b: i32, i0: i32, rows: i32, s0: i32, T: i32): void {
+  const kEnd = keyEnd(args, b, T);
+  const pp = <usize>load<i32>(args, 96);
+  rN1 = s0 > 0 && pp != 0 ? max(0, min(load<i32>(pp + <usize>(b * 4)), kEnd)) : 0;
+  rLo2 = max(keyLo(args, b), s0);
+  rN2 = max(0, min(i0 + rows, kEnd) - rLo2);
+  rHi0 = rN1 + i0 - rLo2;
+  rHiCap = rN1 + kEnd - 1 - rLo2;
 }
 
 export function attention(args: usize): void {
@@ -125,34 +154,34 @@ export function attention(args: usize): void {
   const v = <usize>load<i32>(args, 12);
   const out = <usize>load<i32>(args, 16);
   const lse = <usize>load<i32>(args, 20);
-  const B = load<i32>(args, 24);
   const T = load<i32>(args, 28);
   const H = load<i32>(args, 32);
   const Hkv = load<i32>(args, 36);
   const Dh = load<i32>(args, 40);
   const scale = load<f32>(args, 44);
-  const BQ = load<i32>(args, 56);
   const S = <usize>load<i32>(args, 60) + <usize>threadId * <usize>load<i32>(args, 64);
-  const nBlocks = (T + BQ - 1) / BQ;
-  const total = B * H * nBlocks;
+  const blocks = <usize>load<i32>(args, 84);
+  const total = load<i32>(args, 88) * H;
   const group = H / Hkv;
   const ldq = H * Dh;
   const ldk = Hkv * Dh;
   for (;;) {
     const u = atomic.add<i32>(args, 1);
     if (u >= total) break;
-    const b = u / (H * nBlocks);
-    const h = (u / nBlocks) % H;
-    const i0 = (u % nBlocks) * BQ;
-    const rows = min(T, i0 + BQ) - i0;
+    const blk = blocks + <usize>((u / H) * 16);
+    const h = u % H;
+    const b = load<i32>(blk);
+    const i0 = load<i32>(blk, 4);
+    const rows = load<i32>(blk, 8);
+    blockRanges(args, b, i0, rows, load<i32>(blk, 12), T);
     const kh = h / group;
-    const lo = keyLo(args, b);
-    const kLast = keyEnd(args, b, T) - 1;
-    const nk = min(i0 + rows, kLast + 1) - lo;
     const qo = <usize>((b * T + i0) * ldq + h * Dh) * 4;
-    const ko = <usize>((b * T + max(lo, 0)) * ldk + kh * Dh) * 4;
+    const k1 = <usize>(b * T * ldk + kh * Dh) * 4;
+    const k2 = <usize>((b * T + rLo2) * ldk + kh * Dh) * 4;
     const lseBlk = lse + <usize>((b * H + h) * T + i0) * 4;
-    attendBlock(q + qo, out + qo, ldq, k + ko, v + ko, ldk, rows, nk, Dh, i0 - lo, kLast - lo, scale, S, lseBlk);
+    attendBlock(
+      q + qo, out + qo, ldq, k + k1, v + k1, rN1, k + k2, v + k2, rN2, ldk, rows, Dh, rHi0, rHiCap, scale, S, lseBlk,
+    );
   }
 }
 
@@ -193,7 +222,7 @@ export function attentionDecode(args: usize): void {
     const nk = p0 + rows - lo;
     const qo = <usize>((b * Tq + i0) * ldq + h * Dh) * 4;
     const ko = <usize>(((b * Hkv + kh) * Tmax + lo) * Dh) * 4;
-    attendBlock(q + qo, out + qo, ldq, kc + ko, vc + ko, Dh, rows, nk, Dh, p0 - lo, 0x7fffffff, scale, S, 0);
+    attendBlock(q + qo, out + qo, ldq, 0, 0, 0, kc + ko, vc + ko, nk, Dh, rows, Dh, p0 - lo, 0x7fffffff, scale, S, 0);
   }
 }
 
@@ -215,7 +244,8 @@ export function attentionBackward(args: usize): void {
   const dQ = <usize>load<i32>(args, 72);
   const dK = <usize>load<i32>(args, 76);
   const dV = <usize>load<i32>(args, 80);
-  const nBlocks = (T + BQ - 1) / BQ;
+  const blocks = <usize>load<i32>(args, 84);
+  const rowBlocks = <usize>load<i32>(args, 92);
   const group = H / Hkv;
   const ldq = H * Dh;
   const ldk = Hkv * Dh;
@@ -230,28 +260,37 @@ export function attentionBackward(args: usize): void {
       zeroRow(dK + o, Dh);
       zeroRow(dV + o, Dh);
     }
-    const lo = keyLo(args, b);
-    const kLast = keyEnd(args, b, T) - 1;
-    const kBlk = k + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
-    const vBlk = v + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
-    const dKBlk = dK + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
-    const dVBlk = dV + <usize>((b * T + lo) * ldk + kh * Dh) * 4;
+    const bFirst = load<i32>(rowBlocks + <usize>(b * 4));
+    const bEnd = load<i32>(rowBlocks + <usize>(b * 4 + 4));
+    const k1 = <usize>(b * T * ldk + kh * Dh) * 4;
     for (let h = kh * group; h < (kh + 1) * group; h++) {
-      for (let i0 = 0; i0 < T; i0 += BQ) {
-        const rows = min(T, i0 + BQ) - i0;
+      for (let bi = bFirst; bi < bEnd; bi++) {
+        const blk = blocks + <usize>(bi * 16);
+        const i0 = load<i32>(blk, 4);
+        const rows = load<i32>(blk, 8);
+        blockRanges(args, b, i0, rows, load<i32>(blk, 12), T);
+        const n1 = rN1;
+        const n2 = rN2;
+        const nk = n1 + n2;
         const off = <usize>((b * T + i0) * ldq + h * Dh) * 4;
-        const nk = min(i0 + rows, kLast + 1) - lo;
         if (nk <= 0) {
           for (let r = 0; r < rows; r++) zeroRow(dQ + off + <usize>(r * ldq * 4), Dh);
           continue;
         }
+        const k2 = <usize>((b * T + rLo2) * ldk + kh * Dh) * 4;
         const lseBlk = lse + <usize>((b * H + h) * T + i0) * 4;
-        gemm(q + off, ldq, false, kBlk, ldk, true, P, nk, rows, nk, Dh, false, 0);
-        gemm(dO + off, ldq, false, vBlk, ldk, true, dP, nk, rows, nk, Dh, false, 0);
+        if (n1 > 0) {
+          gemm(q + off, ldq, false, k + k1, ldk, true, P, nk, rows, n1, Dh, false, 0);
+          gemm(dO + off, ldq, false, v + k1, ldk, true, dP, nk, rows, n1, Dh, false, 0);
+        }
+        if (n2 > 0) {
+          gemm(q + off, ldq, false, k + k2, ldk, true, P + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0);
+          gemm(dO + off, ldq, false, v + k2, ldk, true, dP + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0);
+        }
         for (let r = 0; r < rows; r++) {
           const p = P + <usize>(r * nk * 4);
           const dp = dP + <usize>(r * nk * 4);
-          const hi = min(i0 + r, kLast) - lo;
+          const hi = min(rHi0 + r, rHiCap);
           if (hi < 0) {
             zeroRow(p, nk);
             zeroRow(dp, nk);
@@ -273,9 +312,17 @@ export function attentionBackward(args: usize): void {
             store<f32>(dp + o, load<f32>(p + o) * (load<f32>(dp + o) - D) * scale);
           }
         }
-        gemm(dP, nk, false, kBlk, ldk, false, dQ + off, ldq, rows, Dh, nk, false, 0);
-        gemm(dP, nk, true, q + off, ldq, false, dKBlk, ldk, nk, Dh, rows, true, 0);
-        gemm(P, nk, true, dO + off, ldq, false, dVBlk, ldk, nk, Dh, rows, true, 0);
+        if (n1 > 0) {
+          gemm(dP, nk, false, k + k1, ldk, false, dQ + off, ldq, rows, Dh, n1, false, 0);
+          gemm(dP, nk, true, q + off, ldq, false, dK + k1, ldk, n1, Dh, rows, true, 0);
+          gemm(P, nk, true, dO + off, ldq, false, dV + k1, ldk, n1, Dh, rows, true, 0);
+        }
+        if (n2 > 0) {
+          const s2 = <usize>(n1 * 4);
+          gemm(dP + s2, nk, false, k + k2, ldk, false, dQ + off, ldq, rows, Dh, n2, n1 > 0, 0);
+          gemm(dP + s2, nk, true, q + off, ldq, false, dK + k2, ldk, n2, Dh, rows, true, 0);
+          gemm(P + s2, nk, true, dO + off, ldq, false, dV + k2, ldk, n2, Dh, rows, true, 0);
+        }
       }
     }
   }

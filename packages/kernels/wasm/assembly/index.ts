@@ -11,6 +11,7 @@ export { attention, attentionBackward, attentionDecode } from "./attention";
 export { binary, copyColumns, fill, sumLeading, sumSquares } from "./elementwise";
 export { matmul } from "./matmul";
 export { peakFma } from "./peak";
+export { rope } from "./rope";
 export {
   layernorm, layernormBackward, logSoftmaxGather, logSoftmaxGatherBackward, rmsnorm, rmsnormBackward,
   softmax, softmaxBackward, sumParts,

@@ -1,8 +1,9 @@
 /**
  * Host side of the fused causal attention and KV-cache decoding (assembly/attention.ts): writes the
- * argument block, copies
- * the per-sequence key ranges into wasm memory and sizes the per-thread score buffers
- * (BQ × T floats forward, twice that backward).
+ * argument block, copies the per-sequence key ranges into wasm memory, lists the query blocks (BQ
+ * rows each; in a packed row, the shared prefix and each segment are cut separately, so no block
+ * straddles a segment) and sizes the per-thread score buffers (BQ × T floats forward, twice that
+ * backward).
  *
  * Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts (against ts).
  */
@@ -40,7 +41,36 @@ function writeCommon(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, pe
   const perThread = Math.ceil((perThreadRows * bq * a.T * 4) / 64) * 64;
   w[15] = e.buffer("attention.blocks", perThread * e.threads);
   w[16] = perThread;
+  writeBlocks(e, a, bq);
   return a.B * a.H * a.T * a.T * a.Dh;
+}
+
+/**
+ * The query blocks (b, i0, rows, s0) in row order (words 21–23) and the packed rows' prefix lengths
+ * (word 24). s0 = the segment's first position, 0 for causal rows and prefixes.
+ */
+function writeBlocks(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, bq: number): void {
+  const { B, T, segStart } = a;
+  const list: number[] = [];
+  const rowFirst = new Int32Array(B + 1);
+  for (let b = 0; b < B; b++) {
+    rowFirst[b] = list.length / 4;
+    let t = 0;
+    while (t < T) {
+      const s0 = segStart ? segStart[b * T + t]! : 0;
+      let end = t + 1;
+      if (segStart) while (end < T && end - t < bq && segStart[b * T + end] === s0) end++;
+      else end = Math.min(T, t + bq);
+      list.push(b, t, end - t, s0);
+      t = end;
+    }
+  }
+  rowFirst[B] = list.length / 4;
+  const w = e.args;
+  w[21] = mask(e, "attention.list", Int32Array.from(list));
+  w[22] = list.length / 4;
+  w[23] = mask(e, "attention.rowFirst", rowFirst);
+  w[24] = mask(e, "attention.prefixLen", a.prefixLen);
 }
 
 export function attention(a: AttentionArgs): void {

@@ -67,10 +67,15 @@ function table(rep: ProfileReport, per: number, title: string) {
   console.log(
     `${"phase".padEnd(20)} ${"ms".padStart(9)} ${"%".padStart(6)} ${"kernel ms".padStart(10)} ${"host ms".padStart(9)}`,
   );
-  for (const p of rep.phases)
+  for (const p of rep.phases) {
+    const top = p.kernels
+      .slice(0, 3)
+      .map((k) => `${k.kernel} ${(k.ms / per).toFixed(0)}`)
+      .join(", ");
     console.log(
-      `${p.phase.padEnd(20)} ${(p.ms / per).toFixed(1).padStart(9)} ${((100 * p.ms) / rep.totalMs).toFixed(1).padStart(6)} ${(p.kernelMs / per).toFixed(1).padStart(10)} ${(p.hostMs / per).toFixed(1).padStart(9)}`,
+      `${p.phase.padEnd(20)} ${(p.ms / per).toFixed(1).padStart(9)} ${((100 * p.ms) / rep.totalMs).toFixed(1).padStart(6)} ${(p.kernelMs / per).toFixed(1).padStart(10)} ${(p.hostMs / per).toFixed(1).padStart(9)}  ${top}`,
     );
+  }
   console.log(`${"kernel".padEnd(28)} ${"ms".padStart(9)} ${"calls".padStart(7)}`);
   for (const k of rep.kernels.slice(0, 14))
     console.log(
@@ -86,6 +91,7 @@ const perRow = (rep: ProfileReport, per: number) => ({
     kernelMs: p.kernelMs / per,
     hostMs: p.hostMs / per,
     calls: p.calls / per,
+    kernels: p.kernels.map((k) => ({ kernel: k.kernel, ms: k.ms / per, calls: k.calls / per })),
   })),
   kernels: rep.kernels.map((k) => ({ kernel: k.kernel, ms: k.ms / per, calls: k.calls / per })),
 });

@@ -24,6 +24,8 @@ export interface PhaseRow {
   kernelMs: number;
   /** ms − kernelMs: host work (op checks, allocation, packing, JS). */
   hostMs: number;
+  /** The kernels run inside the phase (self part), largest first. */
+  kernels: KernelRow[];
 }
 
 /** Time spent in one kernel (all phases). */
@@ -60,6 +62,8 @@ export function activeProfiler(): Profiler | null {
 
 export class Profiler {
   readonly #phases = new Map<string, { ms: number; calls: number; kernelMs: number }>();
+  /** Kernel time per phase: "phase\u0000kernel" → ms, calls. */
+  readonly #inPhase = new Map<string, { ms: number; calls: number }>();
   readonly #kernels = new Map<string, { ms: number; calls: number }>();
   #stack: Frame[] = [];
   #t0 = 0;
@@ -86,6 +90,10 @@ export class Profiler {
       calls: v.calls,
       kernelMs: v.kernelMs,
       hostMs: v.ms - v.kernelMs,
+      kernels: [...this.#inPhase]
+        .filter(([key]) => key.startsWith(`${phase}\u0000`))
+        .map(([key, k]) => ({ kernel: key.slice(phase.length + 1), ...k }))
+        .sort((a, b) => b.ms - a.ms),
     }));
     phases.sort((a, b) => b.ms - a.ms);
     const kernels = [...this.#kernels].map(([kernel, v]) => ({ kernel, ...v }));
@@ -110,7 +118,14 @@ export class Profiler {
     k.calls++;
     this.#kernels.set(name, k);
     const top = this.#stack[this.#stack.length - 1];
-    if (top) top.kernel += ms;
+    if (top) {
+      top.kernel += ms;
+      const key = `${top.name}\u0000${name}`;
+      const p = this.#inPhase.get(key) ?? { ms: 0, calls: 0 };
+      p.ms += ms;
+      p.calls++;
+      this.#inPhase.set(key, p);
+    }
   }
 
   #close(now: number): void {

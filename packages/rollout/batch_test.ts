@@ -15,6 +15,20 @@ describe("packBatches", () => {
     expect(packBatches(steps, { maxTokens: 20, maxRows: 2 })).toEqual([[0, 1], [2, 3], [4]]);
   });
 
+  it("packed: step order kept, Σ tokens under the budget: lengths 10, 8, 5, 4, 3 under 20", () => {
+    // [10, 8] = 18; +5 = 23 > 20 → close; [5, 4, 3] = 12
+    const steps = [10, 8, 5, 4, 3].map((n) => fakeStep({ promptLen: n - 1, responseLen: 1 }));
+    expect(packBatches(steps, { maxTokens: 20, packed: true })).toEqual([
+      [0, 1],
+      [2, 3, 4],
+    ]);
+    const mixed = [3, 10, 4, 9].map((n) => fakeStep({ promptLen: n - 1, responseLen: 1 }));
+    expect(packBatches(mixed, { maxTokens: 14, packed: true })).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+  });
+
   it("every step lands in exactly one batch within the budget (property)", () => {
     fc.assert(
       fc.property(

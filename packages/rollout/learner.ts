@@ -101,7 +101,10 @@ export async function accumulatePolicyGradient(
     mask: batch.mask,
     seqOffsets: batch.seqOffsets,
   };
-  const micro = packBatches(batch.steps, { maxTokens: opts.microBatchTokens ?? 8192 });
+  // Packed rows where the backend runs them (forwardLogprobs packs each micro-batch into one row).
+  const lacks = model.backend.lacks ?? [];
+  const packed = !lacks.includes("attention.segments") && !lacks.includes("rope.positions");
+  const micro = packBatches(batch.steps, { maxTokens: opts.microBatchTokens ?? 8192, packed });
   for (const idx of micro) {
     const steps = idx.map((j) => batch.steps[j]!);
     const pass = await forwardLogprobs(model, steps, { temperature });

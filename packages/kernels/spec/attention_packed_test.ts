@@ -75,8 +75,12 @@ describe.each(backends().filter(([, b]) => !b.lacks?.includes("attention.segment
           expectClose(rows(out, 0, P, H), rows(oi, 0, P, H), 1e-5, "out of the prefix");
           expectClose(rows(dQ, 0, P, H), rows(dQi, 0, P, H), 1e-4, "dQ of the prefix");
         }
-        rows(dKi, 0, P, Hkv).forEach((x, j) => (sumDK[j] += x));
-        rows(dVi, 0, P, Hkv).forEach((x, j) => (sumDV[j] += x));
+        rows(dKi, 0, P, Hkv).forEach((x, j) => {
+          sumDK[j] += x;
+        });
+        rows(dVi, 0, P, Hkv).forEach((x, j) => {
+          sumDV[j] += x;
+        });
         at += L;
       });
       expectClose(rows(dK, 0, P, Hkv), sumDK, 1e-4, "dK of the prefix = Σ over sequences");

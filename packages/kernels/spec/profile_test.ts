@@ -36,6 +36,7 @@ describe("Profiler", () => {
     expect(mm?.calls).toBe(1);
     const p = r.phases.find((x) => x.phase === "mm")!;
     expect(p.kernelMs).toBeCloseTo(mm!.ms, 9);
+    expect(p.kernels).toEqual([{ kernel: "matmul", ms: mm!.ms, calls: 1 }]);
     expect(p.hostMs).toBeCloseTo(p.ms - p.kernelMs, 9);
     a.dispose();
   });

@@ -129,6 +129,78 @@ function attendBlock(
   if (n2 > 0) gemm(S + <usize>(n1 * 4), nk, false, v2, ldk, false, oBlk, ldq, rows, Dh, n2, n1 > 0, 0);
 }
 
+/**
+ * One query row against nk keys (decoding), without the GEMM's packing: s[j] = q·k_j for four keys at
+ * a time (independent FMA chains), softmax over j ≤ hi, then out = Σ p_j·v_j with the output held in
+ * registers 16 floats at a time. ldk = row stride of k/v in floats; S holds nk scores.
+ */
+function attendRow(q: usize, o: usize, kBlk: usize, vBlk: usize, ldk: i32, nk: i32, hi: i32, Dh: i32, scale: f32, S: usize): void {
+  const n = min(nk, hi + 1);
+  if (n <= 0) {
+    zeroRow(o, Dh);
+    return;
+  }
+  const stride = <usize>(ldk * 4);
+  const d4 = Dh & ~3;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const k0 = kBlk + <usize>j * stride;
+    const k1 = k0 + stride;
+    const k2 = k1 + stride;
+    const k3 = k2 + stride;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let d = 0; d < d4; d += 4) {
+      const off = <usize>(d * 4);
+      const qv = v128.load(q + off);
+      a0 = madd(qv, v128.load(k0 + off), a0);
+      a1 = madd(qv, v128.load(k1 + off), a1);
+      a2 = madd(qv, v128.load(k2 + off), a2);
+      a3 = madd(qv, v128.load(k3 + off), a3);
+    }
+    // 4×4 transpose-add: lane i of the sum = Σ of a_i's lanes
+    const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+    const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+    let sv = f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+    for (let d = d4; d < Dh; d++) {
+      const qd = load<f32>(q + <usize>(d * 4));
+      const off = <usize>(d * 4);
+      sv = f32x4.add(sv, f32x4(qd * load<f32>(k0 + off), qd * load<f32>(k1 + off), qd * load<f32>(k2 + off), qd * load<f32>(k3 + off)));
+    }
+    v128.store(S + <usize>(j * 4), sv);
+  }
+  for (; j < n; j++) store<f32>(S + <usize>(j * 4), dot(q, kBlk + <usize>j * stride, Dh));
+  const m = rowMax(S, n) * scale;
+  const inv: f32 = <f32>1 / rowExp(S, n, n - 1, scale, m);
+  let d = 0;
+  for (; d + 16 <= Dh; d += 16) {
+    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+    let vp = vBlk + <usize>(d * 4);
+    for (let i = 0; i < n; i++) {
+      const p = f32x4.splat(load<f32>(S + <usize>(i * 4)));
+      c0 = madd(v128.load(vp), p, c0);
+      c1 = madd(v128.load(vp, 16), p, c1);
+      c2 = madd(v128.load(vp, 32), p, c2);
+      c3 = madd(v128.load(vp, 48), p, c3);
+      vp += stride;
+    }
+    const vi = f32x4.splat(inv);
+    const od = o + <usize>(d * 4);
+    v128.store(od, f32x4.mul(c0, vi));
+    v128.store(od, f32x4.mul(c1, vi), 16);
+    v128.store(od, f32x4.mul(c2, vi), 32);
+    v128.store(od, f32x4.mul(c3, vi), 48);
+  }
+  for (; d < Dh; d++) {
+    let c: f32 = 0;
+    let vp = vBlk + <usize>(d * 4);
+    for (let i = 0; i < n; i++) {
+      c += load<f32>(S + <usize>(i * 4)) * load<f32>(vp);
+      vp += stride;
+    }
+    store<f32>(o + <usize>(d * 4), c * inv);
+  }
+}
+
 // Key ranges of the current block (per instance: wasm globals, no static data in memory): prefix
 // [0, rN1) and own [rLo2, rLo2 + rN2); rHi0/rHiCap are S columns (see attendBlock).
 let rN1: i32 = 0;
@@ -222,7 +294,8 @@ export function attentionDecode(args: usize): void {
     const nk = p0 + rows - lo;
     const qo = <usize>((b * Tq + i0) * ldq + h * Dh) * 4;
     const ko = <usize>(((b * Hkv + kh) * Tmax + lo) * Dh) * 4;
-    attendBlock(q + qo, out + qo, ldq, 0, 0, 0, kc + ko, vc + ko, nk, Dh, rows, Dh, p0 - lo, 0x7fffffff, scale, S, 0);
+    if (rows == 1) attendRow(q + qo, out + qo, kc + ko, vc + ko, Dh, nk, p0 - lo, Dh, scale, S);
+    else attendBlock(q + qo, out + qo, ldq, 0, 0, 0, kc + ko, vc + ko, nk, Dh, rows, Dh, p0 - lo, 0x7fffffff, scale, S, 0);
   }
 }
 

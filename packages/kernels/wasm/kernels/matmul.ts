@@ -25,7 +25,7 @@ export type MatmulPtrs = Omit<MatmulArgs, "a" | "b" | "out" | "bias"> & {
 const MR = 4;
 const NR = 8;
 /** Units per thread to aim for: more balances better on a busy machine, fewer repack less. */
-const UNITS_PER_THREAD = Number(process.env.UPT ?? 2);
+const UNITS_PER_THREAD = 2;
 const MIN_ROWS = 32;
 const MIN_COLS = 64;
 

@@ -32,6 +32,41 @@ export function cpuFlags(): string[] {
   }
 }
 
+/**
+ * The fp32 ceilings of this machine, measured rather than assumed: the wasm SIMD128 ceiling is an FMA
+ * loop on every engine thread (WasmEngine.peakGflops); the clock it implies (two FMA ports, four
+ * lanes, two flops per FMA, per thread) times the widest vector the CPU flags offer (AVX-512: 16
+ * lanes, AVX2/FMA: 8, else 4) gives the native ceiling a BLAS peer could reach on the same threads.
+ */
+export interface Ceiling {
+  threads: number;
+  wasmGflops: number;
+  /** Implied clock (GHz) from the wasm loop. */
+  ghz: number;
+  nativeLanes: number;
+  nativeGflops: number;
+  basis: string;
+}
+
+export function ceiling(wasmGflops: number, threads: number, flags: readonly string[] = cpuFlags()): Ceiling {
+  const ghz = wasmGflops / (threads * 2 * 4 * 2);
+  const nativeLanes = flags.includes("avx512f")
+    ? 16
+    : flags.includes("avx2") && flags.includes("fma")
+      ? 8
+      : 4;
+  return {
+    threads,
+    wasmGflops,
+    ghz,
+    nativeLanes,
+    nativeGflops: ghz * threads * 2 * nativeLanes * 2,
+    basis:
+      `wasm: measured FMA loop on ${threads} threads; native: the implied ${ghz.toFixed(2)} GHz × ${threads} threads × ` +
+      `2 FMA ports × ${nativeLanes} lanes × 2 flops (${nativeLanes === 16 ? "AVX-512" : nativeLanes === 8 ? "AVX2 + FMA" : "SSE"})`,
+  };
+}
+
 /** A python3 that imports torch (MEMPO_PYTHON, /usr/bin/python3, python3 on PATH), or null. */
 export function findPython(): string | null {
   for (const py of [process.env.MEMPO_PYTHON, "/usr/bin/python3", "python3"]) {

@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findBackend, setBackend } from "@mempo/kernels";
-import { findPython, machineInfo, median } from "../mod.ts";
+import { getEngine } from "@mempo/kernels/wasm";
+import { ceiling, findPython, machineInfo, median } from "../mod.ts";
 import { cases } from "./cases.ts";
 import { type ProfileRow, profileStep } from "./profile.ts";
 import { makeRefStep, REF, refStepFlops } from "./ref_step.ts";
@@ -27,16 +28,6 @@ const profile = args.includes("--profile");
 const backendName = args.find((a) => a.startsWith("--backend="))?.slice(10) ?? "wasm";
 const MIN_TIME = 0.3;
 const MIN_RUNS = 5;
-
-/** Peak assumptions (see README "wasm backend"): the brief's measured machine range, low end. */
-const PEAK = {
-  machineGflops: 333,
-  machineBasis: "2 cores × 64 fp32 flop/cycle (AVX-512 FMA) × 2.6 GHz; the machine range is 333–420 GFLOP/s",
-  wasmSimd128Gflops: 105,
-  wasmBasis:
-    "WebAssembly SIMD is 128-bit: a quarter of the AVX-512 peak, 83–105 GFLOP/s over the same clock range " +
-    "(matmul 1024³ has reached 98 GFLOP/s on 2 threads, so the clock runs near the top of it)",
-};
 
 function timeMs(fn: () => void): number {
   fn();
@@ -104,6 +95,9 @@ const backend = findBackend(backendName) as ReturnType<typeof findBackend> & { i
 const selected = cases().filter((c) => filters.length === 0 || filters.some((f) => c.id.includes(f)));
 const withRef = filters.length === 0 || filters.some((f) => "reference step".includes(f));
 const bw = copyBandwidth();
+// The machine's ceilings, measured here (benchmarks/mod.ts ceiling): wasm SIMD128 FMA loop → native.
+const engine = getEngine();
+const ceil = ceiling(engine.peakGflops(), engine.threads);
 
 const rows: Record<string, unknown>[] = [];
 for (const c of selected) {
@@ -142,13 +136,13 @@ if (refMs !== undefined && typeof peer !== "string") {
 }
 if (typeof peer === "string") console.log(`peer: ${peer}`);
 else console.log(`peer: torch ${peer.torch}, ${peer.threads} threads, BLAS ${JSON.stringify(peer.blas)}`);
-const head = ["case", "ms", "GFLOP/s", "GB/s", "% peak", "torch ms", "×torch"];
+const head = ["case", "ms", "GFLOP/s", "GB/s", "% ceiling", "torch ms", "×torch"];
 const table: string[][] = [];
 for (const r of rows) {
   const ms = r.ms as number;
   const gflops = r.flops ? (r.flops as number) / ms / 1e6 : undefined;
   const gbs = r.bytes ? (r.bytes as number) / ms / 1e6 : undefined;
-  const pct = gflops !== undefined ? (100 * gflops) / PEAK.machineGflops : (100 * gbs!) / bw;
+  const pct = gflops !== undefined ? (100 * gflops) / ceil.wasmGflops : (100 * gbs!) / bw;
   const torchMs = typeof peer === "string" ? undefined : peer.cases[r.id as string];
   Object.assign(r, { gflops, gbs, pctPeak: pct, torchMs, ratio: torchMs ? ms / torchMs : undefined });
   table.push([
@@ -167,7 +161,7 @@ if (refMs !== undefined) {
     fmt(refMs, 1),
     fmt(refStepFlops() / refMs / 1e6),
     "–",
-    fmt((100 * refStepFlops()) / refMs / 1e6 / PEAK.machineGflops),
+    fmt((100 * refStepFlops()) / refMs / 1e6 / ceil.wasmGflops),
     fmt(refTorch, 1),
     fmt(refTorch ? refMs / refTorch : undefined, 2),
   ]);
@@ -178,7 +172,8 @@ const line = (cells: string[]) =>
 console.log(line(head));
 for (const t of table) console.log(line(t));
 console.log(
-  "% peak: GFLOP/s vs the machine's AVX-512 peak (333), or GB/s vs the measured copy bandwidth; ×torch < 1 = faster.",
+  `% ceiling: GFLOP/s vs the wasm SIMD128 ceiling measured here (${fmt(ceil.wasmGflops)} GFLOP/s on ${ceil.threads} threads; ` +
+    `native ${fmt(ceil.nativeGflops)} at ${ceil.nativeLanes} lanes), or GB/s vs the measured copy bandwidth; ×torch < 1 = faster.`,
 );
 
 if (breakdown) {
@@ -203,7 +198,7 @@ writeFileSync(
       machine: machineInfo(),
       loadAverage: { before: load0, after: load1 },
       backend: { name: backendName, info: backend.info?.() ?? null },
-      peak: { ...PEAK, copyBandwidthGBs: bw, memoryBasis: "64 MiB Float32Array.set, read + write bytes" },
+      ceiling: { ...ceil, copyBandwidthGBs: bw, memoryBasis: "64 MiB Float32Array.set, read + write bytes" },
       timing: `median of ≥ ${MIN_RUNS} runs and ≥ ${MIN_TIME} s after 2 warm-ups`,
       peer: typeof peer === "string" ? { error: peer } : { ...peer, cases: undefined },
       cases: rows,

@@ -36,7 +36,7 @@ import {
   teacherData,
   tokenizerStage,
 } from "@mempo/trainer";
-import { findPython, machineInfo } from "../mod.ts";
+import { ceiling, findPython, machineInfo } from "../mod.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -251,11 +251,10 @@ if (py) {
   );
 
 // 5. Results.
-const ceiling = backend === "wasm" ? getEngine().peakGflops() : null;
-if (ceiling !== null)
-  console.log(
-    `\nwasm SIMD128 ceiling (measured FMA loop, ${threads} threads): ${ceiling.toFixed(1)} GFLOP/s; SFT reaches ${((100 * sft.gflops) / ceiling).toFixed(0)} % of it`,
-  );
+const ceil = ceiling(getEngine().peakGflops(), getEngine().threads);
+console.log(
+  `\nwasm SIMD128 ceiling (measured FMA loop, ${ceil.threads} threads): ${ceil.wasmGflops.toFixed(1)} GFLOP/s; SFT reaches ${((100 * sft.gflops) / ceil.wasmGflops).toFixed(0)} % of it (model FLOPs of the padded batches; native ceiling ${ceil.nativeGflops.toFixed(0)})`,
+);
 mkdirSync(join(here, "..", "results"), { recursive: true });
 writeFileSync(
   join(here, "..", "results", "trainer.json"),
@@ -267,7 +266,7 @@ writeFileSync(
       loadAverage: loadavg()[0],
       backend,
       threads,
-      wasmCeilingGflops: ceiling,
+      ceiling: ceil,
       run: runDir !== "" ? runDir : "generated (1,500 entities, 240 training tasks)",
       sft,
       rl,

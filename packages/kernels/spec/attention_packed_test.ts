@@ -10,6 +10,7 @@ import { findBackend } from "../registry.ts";
 import type { Tensor } from "../tensor.ts";
 import { backends, crossCheck, expectClose, rnd } from "./harness.ts";
 
+type F4 = [Float32Array, Float32Array, Float32Array, Float32Array];
 const H = 4;
 const Hkv = 2;
 const Dh = 8;
@@ -50,7 +51,7 @@ describe.each(backends().filter(([, b]) => !b.lacks?.includes("attention.segment
       ];
       const f = attention(q, k, v, { segments });
       const g = attentionBackward(d, q, k, v, f.out, f.lse, { segments });
-      const [out, dQ, dK, dV] = [f.out, g.dQ, g.dK, g.dV].map((x) => x.readSync() as Float32Array);
+      const [out, dQ, dK, dV] = [f.out, g.dQ, g.dK, g.dV].map((x) => x.readSync() as Float32Array) as F4;
       const sumDK = new Float64Array(P * Hkv * Dh);
       const sumDV = new Float64Array(P * Hkv * Dh);
       let at = P;
@@ -66,7 +67,9 @@ describe.each(backends().filter(([, b]) => !b.lacks?.includes("attention.segment
         const [qi, ki, vi, di] = [pick(q, H), pick(k, Hkv), pick(v, Hkv), pick(d, H, i > 0)];
         const fi = attention(qi, ki, vi);
         const gi = attentionBackward(di, qi, ki, vi, fi.out, fi.lse);
-        const [oi, dQi, dKi, dVi] = [fi.out, gi.dQ, gi.dK, gi.dV].map((x) => x.readSync() as Float32Array);
+        const [oi, dQi, dKi, dVi] = [fi.out, gi.dQ, gi.dK, gi.dV].map(
+          (x) => x.readSync() as Float32Array,
+        ) as F4;
         expectClose(rows(out, at, at + L, H), rows(oi, P, P + L, H), 1e-5, `out of segment ${i}`);
         expectClose(rows(dQ, at, at + L, H), rows(dQi, P, P + L, H), 1e-4, `dQ of segment ${i}`);
         expectClose(rows(dK, at, at + L, Hkv), rows(dKi, P, P + L, Hkv), 1e-4, `dK of segment ${i}`);
@@ -76,10 +79,10 @@ describe.each(backends().filter(([, b]) => !b.lacks?.includes("attention.segment
           expectClose(rows(dQ, 0, P, H), rows(dQi, 0, P, H), 1e-4, "dQ of the prefix");
         }
         rows(dKi, 0, P, Hkv).forEach((x, j) => {
-          sumDK[j] += x;
+          sumDK[j]! += x;
         });
         rows(dVi, 0, P, Hkv).forEach((x, j) => {
-          sumDV[j] += x;
+          sumDV[j]! += x;
         });
         at += L;
       });

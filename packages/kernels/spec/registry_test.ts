@@ -7,6 +7,7 @@ import type { MatmulArgs } from "../kernel_types.ts";
 import { matmul } from "../ops/matmul.ts";
 import { scale } from "../ops/elementwise.ts";
 import {
+  findBackend,
   getBackend,
   getKernel,
   getKernelExact,
@@ -34,6 +35,13 @@ describe("registry", () => {
   it("the ts backend is registered with every kernel", () => {
     expect(listBackends()).toContain("ts");
     expect(listKernels("ts").length).toBeGreaterThanOrEqual(33);
+  });
+
+  it("the wasm backend loads here (the cross-backend specs would otherwise run on ts alone)", () => {
+    // Node ≥ 16.4 has WebAssembly SIMD; a failed build or load names its cause here instead of
+    // silently shrinking every describe.each(backends()) to the ts reference.
+    expect(() => findBackend("wasm")).not.toThrow();
+    expect(listKernels("wasm").length).toBeGreaterThanOrEqual(25);
   });
 
   it("MEMPO_BACKEND picks the default at first use; setBackend switches", () => {

@@ -110,7 +110,7 @@ let breakdown: { rows: ProfileRow[]; totalMs: number } | null = null;
 if (withRef) {
   const step = makeRefStep(backendName);
   refMs = timeMs(step);
-  if (profile) breakdown = profileStep(backendName, step);
+  if (profile) breakdown = profileStep(step);
 }
 const peer = noPeer ? "skipped (--no-peer)" : runPeer(selected, withRef);
 // torch's OpenMP pool (2 threads) and OpenBLAS's pthread pool (2 more) oversubscribe 2 cores in the

@@ -49,8 +49,11 @@ interface Frame {
   start: number;
   /** Time of nested phases (subtracted from this one's self time). */
   child: number;
-  /** Kernel time run directly in this frame. */
-  kernel: number;
+}
+
+interface Tally {
+  ms: number;
+  calls: number;
 }
 
 let active: Profiler | null = null;
@@ -60,11 +63,14 @@ export function activeProfiler(): Profiler | null {
   return active;
 }
 
+const sorted = (m: Map<string, Tally>): KernelRow[] =>
+  [...m].map(([kernel, v]) => ({ kernel, ...v })).sort((a, b) => b.ms - a.ms);
+
 export class Profiler {
-  readonly #phases = new Map<string, { ms: number; calls: number; kernelMs: number }>();
-  /** Kernel time per phase: "phase\u0000kernel" → ms, calls. */
-  readonly #inPhase = new Map<string, { ms: number; calls: number }>();
-  readonly #kernels = new Map<string, { ms: number; calls: number }>();
+  /** Self time per phase. */
+  readonly #phases = new Map<string, Tally>();
+  /** Kernel time per phase and kernel (every other kernel figure is a sum of these). */
+  readonly #inPhase = new Map<string, Map<string, Tally>>();
   #stack: Frame[] = [];
   #t0 = 0;
 
@@ -74,7 +80,7 @@ export class Profiler {
       throw new Error("Profiler.start: another profiler is running; stop it first");
     active = this;
     this.#t0 = performance.now();
-    this.#stack = [{ name: "(none)", start: this.#t0, child: 0, kernel: 0 }];
+    this.#stack = [{ name: "(none)", start: this.#t0, child: 0 }];
     return this;
   }
 
@@ -84,26 +90,26 @@ export class Profiler {
     active = null;
     const now = performance.now();
     while (this.#stack.length > 0) this.#close(now);
-    const phases = [...this.#phases].map(([phase, v]) => ({
-      phase,
-      ms: v.ms,
-      calls: v.calls,
-      kernelMs: v.kernelMs,
-      hostMs: v.ms - v.kernelMs,
-      kernels: [...this.#inPhase]
-        .filter(([key]) => key.startsWith(`${phase}\u0000`))
-        .map(([key, k]) => ({ kernel: key.slice(phase.length + 1), ...k }))
-        .sort((a, b) => b.ms - a.ms),
-    }));
+    const totals = new Map<string, Tally>();
+    const phases = [...this.#phases].map(([phase, v]) => {
+      const kernels = sorted(this.#inPhase.get(phase) ?? new Map());
+      let kernelMs = 0;
+      for (const k of kernels) {
+        kernelMs += k.ms;
+        const t = totals.get(k.kernel) ?? { ms: 0, calls: 0 };
+        t.ms += k.ms;
+        t.calls += k.calls;
+        totals.set(k.kernel, t);
+      }
+      return { phase, ms: v.ms, calls: v.calls, kernelMs, hostMs: v.ms - kernelMs, kernels };
+    });
     phases.sort((a, b) => b.ms - a.ms);
-    const kernels = [...this.#kernels].map(([kernel, v]) => ({ kernel, ...v }));
-    kernels.sort((a, b) => b.ms - a.ms);
-    return { totalMs: now - this.#t0, phases, kernels };
+    return { totalMs: now - this.#t0, phases, kernels: sorted(totals) };
   }
 
   /** @internal Opens a phase frame. */
   enter(name: string): void {
-    this.#stack.push({ name, start: performance.now(), child: 0, kernel: 0 });
+    this.#stack.push({ name, start: performance.now(), child: 0 });
   }
 
   /** @internal Closes the innermost frame. */
@@ -111,30 +117,23 @@ export class Profiler {
     this.#close(performance.now());
   }
 
-  /** @internal Records one kernel call. */
+  /** @internal Records one kernel call in the innermost phase. */
   kernel(name: string, ms: number): void {
-    const k = this.#kernels.get(name) ?? { ms: 0, calls: 0 };
+    const phase = this.#stack[this.#stack.length - 1]!.name;
+    const byKernel = this.#inPhase.get(phase) ?? new Map<string, Tally>();
+    this.#inPhase.set(phase, byKernel);
+    const k = byKernel.get(name) ?? { ms: 0, calls: 0 };
     k.ms += ms;
     k.calls++;
-    this.#kernels.set(name, k);
-    const top = this.#stack[this.#stack.length - 1];
-    if (top) {
-      top.kernel += ms;
-      const key = `${top.name}\u0000${name}`;
-      const p = this.#inPhase.get(key) ?? { ms: 0, calls: 0 };
-      p.ms += ms;
-      p.calls++;
-      this.#inPhase.set(key, p);
-    }
+    byKernel.set(name, k);
   }
 
   #close(now: number): void {
     const f = this.#stack.pop()!;
     const total = now - f.start;
-    const p = this.#phases.get(f.name) ?? { ms: 0, calls: 0, kernelMs: 0 };
+    const p = this.#phases.get(f.name) ?? { ms: 0, calls: 0 };
     p.ms += total - f.child;
     p.calls++;
-    p.kernelMs += f.kernel;
     this.#phases.set(f.name, p);
     const parent = this.#stack[this.#stack.length - 1];
     if (parent) parent.child += total;

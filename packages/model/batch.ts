@@ -93,6 +93,12 @@ export function packBatch(items: readonly SeqItem[], vocabSize: number, maxSeqLe
   return { B, T, ids, lens, rows, targets, offsets };
 }
 
+/** Whether a backend runs packed rows (attention `segments` and rope `positions`); webgpu does not. */
+export function packsRows(backend: { lacks?: readonly string[] }): boolean {
+  const lacks = backend.lacks ?? [];
+  return !lacks.includes("attention.segments") && !lacks.includes("rope.positions");
+}
+
 /**
  * Packs items that share a prefix into one row: their longest common input prefix L once (capped so
  * that every item's first predicted token stays in its own segment), then each item's remaining

@@ -21,7 +21,7 @@ import {
   tidy,
 } from "@mempo/kernels";
 import { backward, freeSaved } from "./backward.ts";
-import { type PackedBatch, packBatch, packShared, type SeqItem, unpack } from "./batch.ts";
+import { type PackedBatch, packBatch, packShared, packsRows, type SeqItem, unpack } from "./batch.ts";
 import { type ForwardSaved, forward } from "./forward.ts";
 import type { Model } from "./params.ts";
 
@@ -69,9 +69,7 @@ async function forwardPass(m: Model, items: readonly SeqItem[], opts: LogprobOpt
   if (!(temperature > 0)) throw new Error(`forwardLogprobs: temperature must be > 0, got ${temperature}`);
   const train = opts.train ?? true;
   const c = m.config;
-  const lacks = m.backend.lacks ?? [];
-  const share =
-    (opts.sharePrefix ?? true) && !lacks.includes("attention.segments") && !lacks.includes("rope.positions");
+  const share = (opts.sharePrefix ?? true) && packsRows(m.backend);
   const packed = (share ? packShared : packBatch)(items, c.vocabSize, c.maxSeqLen);
   const { B, T } = packed;
   const N = packed.rows.length;

@@ -4,7 +4,7 @@
  * helpers, safetensors checkpoints with HF tensor names. See README.md.
  */
 export const PACKAGE = "@mempo/model";
-export { type PackedBatch, packBatch, packShared, type SeqItem } from "./batch.ts";
+export { type PackedBatch, packBatch, packShared, packsRows, type SeqItem } from "./batch.ts";
 export { freeSaved, backward } from "./backward.ts";
 export {
   type LoadedCheckpoint,

@@ -6,11 +6,9 @@
  */
 import { findBackend, listBackends } from "@mempo/kernels";
 import { describe, expect, it } from "vitest";
-import { packBatch, packShared, type SeqItem } from "./batch.ts";
-import { forwardLogprobs } from "./logprobs.ts";
-import { Model } from "./params.ts";
+import { packBatch, packShared, packsRows, type SeqItem } from "./batch.ts";
 import { type PresetName, preset } from "./presets.ts";
-import { randomItems } from "./testing.ts";
+import { expectSameLogprobsAndGrads, logprobsAndGrads, randomItems } from "./testing.ts";
 
 /** Items whose prompts start with the same 13 tokens (one of them is only that prefix). */
 function sharedItems(V: number): SeqItem[] {
@@ -43,7 +41,7 @@ describe("packShared layout", () => {
   });
 });
 
-const backends = listBackends().filter((b) => !findBackend(b).lacks?.includes("attention.segments"));
+const backends = listBackends().filter((b) => packsRows(findBackend(b)));
 const cases = (["tiny-gpt2", "tiny-llama"] as PresetName[]).flatMap((n) =>
   backends.map((b) => [n, b] as const),
 );
@@ -52,22 +50,9 @@ describe.each(cases)("%s on %s: packed rows equal the padded batch", (name, back
   it("log-probs and gradients", async () => {
     const c = preset(name, { initStd: 0.3 });
     const items = sharedItems(c.vocabSize);
-    const run = async (sharePrefix: boolean) => {
-      const m = Model.init(c, { seed: 2, backend });
-      const pass = await forwardLogprobs(m, items, { sharePrefix });
-      if (sharePrefix) expect(pass.packed.packed?.prefixLen[0]).toBe(12);
-      pass.backward(items.map((it) => Float32Array.from(it.responseIds, (_, j) => Math.cos(j + 1))));
-      const grads = new Map([...m.grads()].map(([n, g]) => [n, Array.from(g.readSync())]));
-      m.dispose();
-      return { lp: Array.from(pass.flat), grads };
-    };
-    const ref = await run(false);
-    const got = await run(true);
-    for (let i = 0; i < ref.lp.length; i++) expect(got.lp[i]).toBeCloseTo(ref.lp[i]!, 4);
-    for (const [n, g] of ref.grads) {
-      const h = got.grads.get(n)!;
-      const scale = Math.max(1e-3, ...g.map(Math.abs));
-      for (let i = 0; i < g.length; i++) expect(Math.abs(h[i]! - g[i]!) / scale, n).toBeLessThan(1e-3);
-    }
+    expect(packShared(items, c.vocabSize, c.maxSeqLen).packed?.prefixLen[0]).toBe(12); // really shared
+    const dLogp = (j: number) => Math.cos(j + 1);
+    const ref = await logprobsAndGrads(c, backend, items, dLogp, { sharePrefix: false });
+    expectSameLogprobsAndGrads(await logprobsAndGrads(c, backend, items, dLogp, { sharePrefix: true }), ref);
   });
 });

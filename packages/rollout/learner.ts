@@ -12,7 +12,7 @@
  * Test: `npx vitest run learner_test.ts` (finite differences; the loss falls on a fixed batch).
  */
 import { phase } from "@mempo/kernels";
-import { forwardLogprobs, type Model } from "@mempo/model";
+import { forwardLogprobs, type Model, packsRows } from "@mempo/model";
 import { type PolicyLossMetrics, policyLoss, type RlConfig, resolveRlConfig } from "@mempo/rl";
 import type { TrainBatch } from "./assemble.ts";
 import { packBatches } from "./batch.ts";
@@ -102,9 +102,10 @@ export async function accumulatePolicyGradient(
     seqOffsets: batch.seqOffsets,
   };
   // Packed rows where the backend runs them (forwardLogprobs packs each micro-batch into one row).
-  const lacks = model.backend.lacks ?? [];
-  const packed = !lacks.includes("attention.segments") && !lacks.includes("rope.positions");
-  const micro = packBatches(batch.steps, { maxTokens: opts.microBatchTokens ?? 8192, packed });
+  const micro = packBatches(batch.steps, {
+    maxTokens: opts.microBatchTokens ?? 8192,
+    packed: packsRows(model.backend),
+  });
   for (const idx of micro) {
     const steps = idx.map((j) => batch.steps[j]!);
     const pass = await forwardLogprobs(model, steps, { temperature });

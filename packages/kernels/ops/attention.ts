@@ -18,6 +18,7 @@
  *
  * Test: packages/kernels/spec/attention_test.ts.
  */
+import type { Backend } from "../backends/backend.ts";
 import type { Tensor } from "../tensor.ts";
 import { alloc, checkInputs, expectShape, fail, type Named, perSeq, run } from "./check.ts";
 
@@ -55,13 +56,7 @@ function attnDims(kernel: string, q: Tensor, k: Tensor, v: Tensor, inputs: Named
   return { B, T, H, Hkv, Dh };
 }
 
-function masks(
-  kernel: string,
-  opts: AttentionOptions,
-  B: number,
-  T: number,
-  backend: { name: string; lacks?: readonly string[] },
-) {
+function masks(kernel: string, opts: AttentionOptions, B: number, T: number, backend: Backend) {
   return {
     keyStart: opts.keyStart === undefined ? null : perSeq(kernel, "keyStart", opts.keyStart, B, 0),
     keyEnd: opts.keyEnd === undefined ? null : perSeq(kernel, "keyEnd", opts.keyEnd, B, T),
@@ -70,13 +65,7 @@ function masks(
 }
 
 /** Validates packed-row segments: prefix positions 0, each segment contiguous and starting after the prefix. */
-function segments(
-  kernel: string,
-  opts: AttentionOptions,
-  B: number,
-  T: number,
-  backend: { name: string; lacks?: readonly string[] },
-) {
+function segments(kernel: string, opts: AttentionOptions, B: number, T: number, backend: Backend) {
   const sg = opts.segments;
   if (sg === undefined) return { prefixLen: null, segStart: null };
   if (backend.lacks?.includes("attention.segments")) {

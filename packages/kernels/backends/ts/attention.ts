@@ -23,6 +23,10 @@ function keyRange(b: number, t: number, a: AttentionArgs) {
   return [lo >= gapLo && lo < gapHi ? gapHi : lo, hi, gapLo, gapHi] as const;
 }
 
+/** The valid key after j: j + 1, or past the gap when j + 1 enters it. */
+const nextKey = (j: number, gapLo: number, gapHi: number) =>
+  j + 1 === gapLo ? Math.max(gapHi, j + 1) : j + 1;
+
 export function attention(args: AttentionArgs): void {
   const { B, T, H, Hkv, Dh, scale } = args;
   const q = F(args.q);
@@ -45,7 +49,7 @@ export function attention(args: AttentionArgs): void {
           continue;
         }
         let m = Number.NEGATIVE_INFINITY;
-        for (let j = lo; j <= hi; j = j + 1 === gapLo ? Math.max(gapHi, j + 1) : j + 1) {
+        for (let j = lo; j <= hi; j = nextKey(j, gapLo, gapHi)) {
           const ko = ((b * T + j) * Hkv + kh) * Dh;
           let dot = 0;
           for (let d = 0; d < Dh; d++) dot += q[qo + d]! * k[ko + d]!;
@@ -54,7 +58,7 @@ export function attention(args: AttentionArgs): void {
         }
         let sum = 0;
         acc.fill(0);
-        for (let j = lo; j <= hi; j = j + 1 === gapLo ? Math.max(gapHi, j + 1) : j + 1) {
+        for (let j = lo; j <= hi; j = nextKey(j, gapLo, gapHi)) {
           const p = Math.exp(s[j]! - m);
           sum += p;
           const vo = ((b * T + j) * Hkv + kh) * Dh;
@@ -89,18 +93,17 @@ export function attentionBackward(args: AttentionBackwardArgs): void {
       for (let t = 0; t < T; t++) {
         const [lo, hi, gapLo, gapHi] = keyRange(b, t, args);
         if (lo > hi) continue;
-        const next = (j: number) => (j + 1 === gapLo ? Math.max(gapHi, j + 1) : j + 1);
         const qo = ((b * T + t) * H + h) * Dh;
         const l = lse[(b * H + h) * T + t]!;
         let D = 0;
         for (let d = 0; d < Dh; d++) D += g[qo + d]! * o[qo + d]!;
-        for (let j = lo; j <= hi; j = next(j)) {
+        for (let j = lo; j <= hi; j = nextKey(j, gapLo, gapHi)) {
           const ko = ((b * T + j) * Hkv + kh) * Dh;
           let dot = 0;
           for (let d = 0; d < Dh; d++) dot += q[qo + d]! * k[ko + d]!;
           p[j] = Math.exp(dot * scale - l);
         }
-        for (let j = lo; j <= hi; j = next(j)) {
+        for (let j = lo; j <= hi; j = nextKey(j, gapLo, gapHi)) {
           const ko = ((b * T + j) * Hkv + kh) * Dh;
           let dp = 0;
           for (let d = 0; d < Dh; d++) dp += g[qo + d]! * v[ko + d]!;

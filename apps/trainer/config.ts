@@ -8,6 +8,13 @@
  * 20 minutes on a 2-core CPU (measured numbers in docs/training.md).
  */
 import { PRESETS as MODEL_PRESETS } from "@mempo/model";
+import {
+  advantageEstimators,
+  DEFAULT_RL_CONFIG,
+  lossAggregations,
+  type RlConfig,
+  resolveRlConfig,
+} from "@mempo/rl";
 import { z } from "zod";
 
 const int = (min: number) => z.number().int().min(min);
@@ -24,6 +31,26 @@ export const TRAINER_MODEL_PRESETS = {
   small: { family: "llama", dModel: 128, nLayers: 4, nHeads: 4, nKvHeads: 2, dFf: 384, qkvBias: true },
 } as const;
 
+/**
+ * The trainer's RL defaults: @mempo/rl's (the paper's), except the two a 1M-parameter model needs to
+ * learn (docs/architecture.md, "A floor on the memory advantage's std"; docs/training.md, 9): mean-F1
+ * trajectory rewards, since all-EM rewards leave most groups all 0, and a floor on A^M's std.
+ */
+export const RL_DEFAULTS: Readonly<RlConfig> = Object.freeze({
+  ...DEFAULT_RL_CONFIG,
+  rewardMode: "f1",
+  memoryStdFloor: 0.1,
+});
+/** @mempo/rl's config from the trainer's rl section: the fields of the same names, and the generation budget. */
+export function rlConfig(rl: Config["rl"]): RlConfig {
+  const same = Object.keys(DEFAULT_RL_CONFIG).filter((k) => k in rl);
+  return resolveRlConfig({
+    ...Object.fromEntries(same.map((k) => [k, rl[k as keyof typeof rl]])),
+    maxLength: rl.maxNewTokens,
+  });
+}
+const names = (registry: Map<string, unknown>) => [...registry.keys()] as [string, ...string[]];
+
 export const MODEL_PRESET_NAMES = [
   ...Object.keys(TRAINER_MODEL_PRESETS),
   ...Object.keys(MODEL_PRESETS).filter((n) => !n.startsWith("tiny-")),
@@ -33,11 +60,7 @@ export const configSchema = z.object({
   profile: f(z.enum(["default", "smoke", "learn"]), "default", "named preset of the values below"),
   out: f(z.string(), "", 'run directory; "" = runs/<timestamp>'),
   seed: f(int(0), 1, "seed of model init, sampling and task order"),
-  backend: f(
-    z.enum(["wasm", "ts", "webgpu", "tfjs"]),
-    "wasm",
-    "compute backend (MEMPO_BACKEND sets the default)",
-  ),
+  backend: f(z.enum(["wasm", "ts", "webgpu"]), "wasm", "compute backend (MEMPO_BACKEND sets the default)"),
   data: z
     .object({
       worldSeed: f(int(0), 1, "seed of the fictional encyclopedia"),
@@ -135,26 +158,43 @@ export const configSchema = z.object({
       maxNewTokens: f(int(8), 384, "generation budget per turn"),
       lr: f(z.number().positive(), 1e-4, "peak learning rate"),
       warmupSteps: f(int(0), 2, "linear warmup iterations"),
-      rewardMode: f(z.enum(["strict", "f1"]), "f1", "trajectory reward: all-EM or mean F1"),
-      memoryNormalization: f(z.enum(["pooled", "per-turn"]), "pooled", "A^M normalisation"),
-      memoryWeight: f(z.number(), 1, "weight of A^M on <mem> tokens (mempo only)"),
+      minLrRatio: f(prob(), 0.1, "cosine floor as a fraction of lr"),
+      weightDecay: f(z.number().min(0), 0, "AdamW decoupled weight decay"),
+      gradClip: f(z.number().min(0), 1, "global gradient-norm clip (0 = off)"),
+      rewardMode: f(
+        z.enum(["strict", "f1"]),
+        RL_DEFAULTS.rewardMode,
+        "trajectory reward (eq. 1): all-EM or mean F1",
+      ),
+      estimator: f(z.enum(names(advantageEstimators)), RL_DEFAULTS.estimator, "trajectory advantage (eq. 2)"),
+      epsilon: f(z.number().positive(), RL_DEFAULTS.epsilon, "ε added to the std in eqs. 2 and 5"),
+      memoryNormalization: f(
+        z.enum(["pooled", "per-turn"]),
+        RL_DEFAULTS.memoryNormalization,
+        "A^M normalisation (eq. 5)",
+      ),
+      memoryStdFloor: f(
+        z.number().min(0),
+        RL_DEFAULTS.memoryStdFloor,
+        "lower bound on the std normalising A^M (0 = eq. 5 as written)",
+      ),
+      memoryWeight: f(
+        z.number(),
+        RL_DEFAULTS.memoryWeight,
+        "weight w of A^M on <mem> tokens (eq. 6; mempo only)",
+      ),
       memoryLayout: f(
         z.enum(["answer", "think"]),
         "answer",
         "memory score context: </mem><answer> (eq. 3) or with the agent's <think> line before <answer>",
       ),
-      memoryStdFloor: f(
-        z.number().min(0),
-        0.1,
-        "lower bound on the std normalising A^M (0 = eq. 5 as written)",
-      ),
-      clipLow: f(prob(), 0.2, "PPO clip ε (lower)"),
-      clipHigh: f(z.number().min(0), 0.2, "PPO clip ε (upper)"),
-      klCoef: f(z.number().min(0), 0.001, "β of the k3 KL to the SFT reference"),
+      clipLow: f(prob(), RL_DEFAULTS.clipLow, "PPO clip ε (lower, eq. 7)"),
+      clipHigh: f(z.number().min(0), RL_DEFAULTS.clipHigh, "PPO clip ε (upper, eq. 7)"),
+      klCoef: f(z.number().min(0), RL_DEFAULTS.klCoef, "β of the k3 KL to the SFT reference (eq. 7)"),
       aggregation: f(
-        z.enum(["seq-mean-token-mean", "token-mean", "seq-mean-token-sum-norm"]),
-        "seq-mean-token-mean",
-        "loss aggregation over tokens and trajectories",
+        z.enum(names(lossAggregations)),
+        RL_DEFAULTS.aggregation,
+        "loss aggregation over tokens and trajectories (eq. 7)",
       ),
       microBatchTokens: f(int(256), 8192, "padded positions per forward/backward"),
       saveEvery: f(int(0), 0, "checkpoint every k iterations (0 = only at the end)"),

@@ -37,14 +37,15 @@ import {
 } from "@mempo/env";
 import { AdamW, buildPrefixTree, generate, Model, preset, treeTokens } from "@mempo/model";
 import {
-  assembleBatch,
   learnerStep,
+  memorySegments,
   modelPolicy,
   type Policy,
   type RolloutGroup,
   runGroups,
   scoreMemories,
   teacherPolicy,
+  tokenBatch,
 } from "@mempo/rollout";
 import { Tokenizer } from "@mempo/tokenizer";
 import { machineInfo } from "../mod.ts";
@@ -249,7 +250,11 @@ let learnTokens = 0;
 let learnSteps = 0;
 if (ONLY === "all") {
   await scoreMemories(policy, teacherGroups, tok);
-  const batch = assembleBatch(teacherGroups, { klCoef: 0 }, { memory: true });
+  // the learner's cost does not depend on the advantages' values: A^T = 1, A^M = 1
+  const rollouts = teacherGroups.flatMap((g) => g.rollouts);
+  const { segments } = memorySegments(rollouts);
+  const advantages = new Float64Array(segments.length).fill(1);
+  const batch = tokenBatch(rollouts, new Float64Array(rollouts.length).fill(1), { segments, advantages });
   learnTokens = batch.steps.reduce((s, x) => s + x.tokens, 0);
   learnSteps = batch.steps.length;
   const opt = new AdamW(model, { lr: 1e-5 });

@@ -48,10 +48,6 @@ export interface PolicyLossInput {
   mask: Uint8Array;
   /** [S + 1] token offset of each trajectory; seqOffsets[0] = 0, seqOffsets[S] = T. */
   seqOffsets: ArrayLike<number>;
-  /** passed through to the metrics (from the advantage estimator). */
-  zeroStdGroupFraction?: number;
-  /** passed through to the metrics (from memoryAdvantages). */
-  meanAbsMemoryAdvantage?: number;
 }
 
 export interface PolicyLossMetrics {
@@ -69,8 +65,6 @@ export interface PolicyLossMetrics {
   approxKl: number;
   /** token mean of k3 to the reference. */
   refKl: number;
-  zeroStdGroupFraction: number;
-  meanAbsMemoryAdvantage: number;
   lossTokens: number;
   sequences: number;
 }
@@ -246,8 +240,6 @@ export function policyLoss(input: PolicyLossInput, config: Partial<PolicyLossCon
       clipFractionHigh: perToken(clippedHigh),
       approxKl: perToken(k1Sum),
       refKl: perToken(k3Sum),
-      zeroStdGroupFraction: input.zeroStdGroupFraction ?? 0,
-      meanAbsMemoryAdvantage: input.meanAbsMemoryAdvantage ?? 0,
       lossTokens: tokens,
       sequences: input.seqOffsets.length - 1,
     },

@@ -186,21 +186,14 @@ describe("policyLoss: gradient = central finite differences", () => {
   }
 });
 
-describe("policyLoss: input checks and metrics pass-through", () => {
+describe("policyLoss: input checks", () => {
   const x: PolicyLossInput = {
     logp: new Float32Array([-1, -2]),
     oldLogp: new Float32Array([-1, -2]),
     advantages: new Float32Array([1, 1]),
     mask: Uint8Array.from([1, 1]),
     seqOffsets: [0, 2],
-    zeroStdGroupFraction: 0.25,
-    meanAbsMemoryAdvantage: 0.7,
   };
-  it("passes the advantage statistics through to the metrics", () => {
-    const m = policyLoss(x, { klCoef: 0 }).metrics;
-    expect(m.zeroStdGroupFraction).toBe(0.25);
-    expect(m.meanAbsMemoryAdvantage).toBe(0.7);
-  });
   it("says what is wrong", () => {
     expect(() => policyLoss(x)).toThrow(/klCoef is 0.001 but refLogp is missing/);
     expect(() => policyLoss({ ...x, advantages: new Float32Array(3) }, { klCoef: 0 })).toThrow(

@@ -24,7 +24,11 @@ export interface RolloutConfig {
   seed: number;
   /** The agent writes `<mem>` (default true); false = ReAct baseline, no `<mem>` required or scored. */
   useMem: boolean;
-  /** Score every memory for MemPO's memory reward after the rollouts (default true). */
+  /**
+   * Also score every memory (`scoreMemories`) with the rollout policy before returning (default false).
+   * For rollouts run elsewhere (queue workers), where the learner does not hold the policy that wrote
+   * them; in process, the RL loop calls `scoreMemories` itself.
+   */
   memoryReward: boolean;
   /**
    * Text put between the memory (or the history) and `<answer>` in both memory-reward contexts, e.g.
@@ -48,7 +52,7 @@ export const DEFAULT_ROLLOUT_CONFIG: Readonly<RolloutConfig> = Object.freeze({
   sampling: Object.freeze({ temperature: 1 }),
   seed: 0,
   useMem: true,
-  memoryReward: true,
+  memoryReward: false,
   memoryBridge: "",
   countO200k: false,
   groupIdPrefix: "",

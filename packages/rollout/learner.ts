@@ -13,10 +13,15 @@
  */
 import { phase } from "@mempo/kernels";
 import { forwardLogprobs, type Model, packsRows } from "@mempo/model";
-import { type PolicyLossMetrics, policyLoss, type RlConfig, resolveRlConfig } from "@mempo/rl";
-import type { TrainBatch } from "./assemble.ts";
+import {
+  DEFAULT_POLICY_LOSS_CONFIG,
+  type PolicyLossConfig,
+  type PolicyLossMetrics,
+  policyLoss,
+} from "@mempo/rl";
 import { packBatches } from "./batch.ts";
 import type { Policy } from "./policy.ts";
+import type { TrainBatch } from "./train_batch.ts";
 
 export interface LearnerOptions {
   /** Reference policy for the KL term (needed when klCoef > 0): its `score` gives log π_ref. */
@@ -77,16 +82,16 @@ async function refLogprobs(
 export async function accumulatePolicyGradient(
   model: Model,
   batch: TrainBatch,
-  rlConfig: Partial<RlConfig> = {},
+  loss: Partial<PolicyLossConfig> = {},
   opts: LearnerOptions = {},
 ): Promise<LearnerResult> {
-  const cfg = resolveRlConfig(rlConfig);
   const temperature = opts.temperature && opts.temperature > 0 ? opts.temperature : 1;
+  const klCoef = loss.klCoef ?? DEFAULT_POLICY_LOSS_CONFIG.klCoef;
   let refLogp: Float64Array | undefined;
-  if (cfg.klCoef > 0) {
+  if (klCoef > 0) {
     if (!opts.refPolicy) {
       throw new Error(
-        `learnerStep: klCoef is ${cfg.klCoef} but no refPolicy was given; pass the reference model's policy or set klCoef 0`,
+        `learnerStep: klCoef is ${klCoef} but no refPolicy was given; pass the reference model's policy or set klCoef 0`,
       );
     }
     refLogp = await refLogprobs(batch, opts.refPolicy, temperature);
@@ -114,17 +119,10 @@ export async function accumulatePolicyGradient(
       const at = batch.stepOffsets[j]!;
       for (let t = off[k]!; t < off[k + 1]!; t++) logp[at + t - off[k]!] = Number(pass.flat[t]);
     });
-    const { grad } = phase("loss", () => policyLoss(input, cfg));
+    const { grad } = phase("loss", () => policyLoss(input, loss));
     pass.backward(idx.map((j) => grad.subarray(batch.stepOffsets[j]!, batch.stepOffsets[j + 1]!)));
   }
-  const out = policyLoss(
-    {
-      ...input,
-      zeroStdGroupFraction: batch.metrics.zeroStdGroupFraction,
-      meanAbsMemoryAdvantage: batch.metrics.meanAbsMemoryAdvantage,
-    },
-    cfg,
-  );
+  const out = policyLoss(input, loss);
   return { loss: out.loss, metrics: out.metrics, logp, microBatches: micro.length };
 }
 
@@ -137,10 +135,10 @@ export async function learnerStep(
   model: Model,
   optimizer: Optimizer,
   batch: TrainBatch,
-  rlConfig: Partial<RlConfig> = {},
+  loss: Partial<PolicyLossConfig> = {},
   opts: LearnerOptions = {},
 ): Promise<LearnerResult & { lr: number; gradNorm: number }> {
-  const res = await accumulatePolicyGradient(model, batch, rlConfig, opts);
+  const res = await accumulatePolicyGradient(model, batch, loss, opts);
   const { lr, gradNorm } = optimizer.step();
   return { ...res, lr, gradNorm };
 }

@@ -1,12 +1,12 @@
 import { tsBackend } from "@mempo/kernels";
 import { AdamW, forwardLogprobs, Model, preset } from "@mempo/model";
-import { policyLoss, type RlConfig } from "@mempo/rl";
+import { type PolicyLossConfig, policyLoss } from "@mempo/rl";
 import { describe, expect, it } from "vitest";
-import { assembleBatch, type TrainBatch } from "./assemble.ts";
 import { accumulatePolicyGradient, learnerStep } from "./learner.ts";
 import { modelPolicy } from "./model_policy.ts";
 import type { StepRecord } from "./step.ts";
 import { fakeRollout, fakeStep } from "./testing.ts";
+import { memorySegments, type TrainBatch, tokenBatch } from "./train_batch.ts";
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 function lcg(seed: number) {
@@ -57,6 +57,13 @@ function randomBatchRollouts(vocab: number, seed: number) {
   return [r0, r1];
 }
 
+/** The rollouts' batch with fixed advantages: A^T = ±0.8, A^M = 0.5, 0.2, −0.1, −0.4 on the memories (or none). */
+function batchOf(rollouts: ReturnType<typeof randomBatchRollouts>, memory = true): TrainBatch {
+  const { segments } = memorySegments(rollouts);
+  const aM = memory ? { segments, advantages: segments.map((_, k) => 0.5 - 0.3 * k) } : null;
+  return tokenBatch(rollouts, [0.8, -0.8], aM);
+}
+
 /** Sets each step's rollout log-probs to the model's current ones plus a seeded offset in [−δ, δ]. */
 async function setOldLogprobs(m: Model, steps: StepRecord[], delta: number, seed: number) {
   const r = lcg(seed);
@@ -67,7 +74,7 @@ async function setOldLogprobs(m: Model, steps: StepRecord[], delta: number, seed
 }
 
 /** The loss at the model's current weights (forward only), as policyLoss computes it. */
-async function lossNow(m: Model, b: TrainBatch, cfg: Partial<RlConfig>, refLogp?: Float64Array) {
+async function lossNow(m: Model, b: TrainBatch, cfg: Partial<PolicyLossConfig>, refLogp?: Float64Array) {
   const pass = await forwardLogprobs(m, b.steps, { train: false });
   const logp = Float64Array.from(pass.flat as ArrayLike<number>);
   return policyLoss(
@@ -90,8 +97,8 @@ describe("learnerStep", () => {
       0.1,
       4,
     ); // ratios inside the clip range
-    const batch = assembleBatch([{ groupId: "g", task: rollouts[0]!.task, rollouts }], {}, { memory: true });
-    const cfg: Partial<RlConfig> = { klCoef: 0.05 };
+    const batch = batchOf(rollouts);
+    const cfg: Partial<PolicyLossConfig> = { klCoef: 0.05 };
     // reference log-probs: the rollout's minus 0.3, served by a scoring policy
     const ref = Float64Array.from(batch.oldLogp, (x) => x - 0.3);
     const refPolicy = {
@@ -143,7 +150,7 @@ describe("learnerStep", () => {
       0,
       1,
     ); // on-policy
-    const batch = assembleBatch([{ groupId: "g", task: rollouts[0]!.task, rollouts }], {}, { memory: false });
+    const batch = batchOf(rollouts, false);
     batch.advantages.forEach((_, t) => {
       batch.advantages[t] = batch.mask[t] ? 1 : 0;
     });
@@ -164,7 +171,7 @@ describe("learnerStep", () => {
   it("needs a reference policy when klCoef > 0", async () => {
     const m = Model.init(preset("tiny-gpt2"), { seed: 5 });
     const rollouts = randomBatchRollouts(m.config.vocabSize, 2);
-    const batch = assembleBatch([{ groupId: "g", task: rollouts[0]!.task, rollouts }]);
+    const batch = batchOf(rollouts);
     await expect(accumulatePolicyGradient(m, batch, { klCoef: 0.001 })).rejects.toThrow(
       /klCoef is 0.001 but no refPolicy/,
     );
@@ -175,7 +182,7 @@ describe("learnerStep", () => {
     const m = Model.init(preset("tiny-gpt2"), { seed: 6 });
     const ref = Model.init(preset("tiny-gpt2"), { seed: 6 });
     const rollouts = randomBatchRollouts(m.config.vocabSize, 3);
-    const batch = assembleBatch([{ groupId: "g", task: rollouts[0]!.task, rollouts }]);
+    const batch = batchOf(rollouts);
     const kl = async (temperature: number) =>
       (
         await accumulatePolicyGradient(

@@ -54,7 +54,7 @@ describe("memory-reward contexts", () => {
     const [g] = await runGroups(
       policy,
       [task],
-      { groupSize: G, maxTurns: 4, retention: "mem" },
+      { groupSize: G, maxTurns: 4, retention: "mem", memoryReward: true },
       { retriever, tokenizer: tok },
     );
     for (const r of g!.rollouts) {
@@ -104,7 +104,7 @@ describe("memory-reward contexts", () => {
     const [g] = await runGroups(
       policy,
       [task],
-      { groupSize: G, maxTurns: 4, retention: "mem", memoryBridge: bridge },
+      { groupSize: G, maxTurns: 4, retention: "mem", memoryReward: true, memoryBridge: bridge },
       { retriever, tokenizer: tok },
     );
     for (const r of g!.rollouts) {
@@ -136,7 +136,7 @@ describe("memory-reward contexts", () => {
     const [g] = await runGroups(
       policy,
       [task],
-      { groupSize: 1, maxTurns: 4, retention: "full" },
+      { groupSize: 1, maxTurns: 4, retention: "full", memoryReward: true },
       { retriever, tokenizer: tok },
     );
     const r = g!.rollouts[0]!;
@@ -153,7 +153,7 @@ describe("memory-reward contexts", () => {
       const [g] = await runGroups(
         agent(1, maxTokens),
         [task],
-        { groupSize: 1, maxTurns: 4, memoryReward: false },
+        { groupSize: 1, maxTurns: 4 },
         {
           retriever,
           tokenizer: tok,

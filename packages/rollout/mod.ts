@@ -1,14 +1,12 @@
 /**
  * @module @mempo/rollout — where the model meets the environment: step records, the token-level
  * rollout runner (G rollouts per task, one batched generate per turn), MemPO's memory-reward inputs,
- * batch assembly into per-token advantages, the learner step, the rollout buffer and micro-batch
- * packing. See README.md.
+ * rollouts as the inputs of @mempo/rl's equations and their routed advantages as a training batch, the
+ * learner step and micro-batch packing. See README.md.
  */
 export const PACKAGE = "@mempo/rollout";
 
-export { type AssembleOptions, assembleBatch, type BatchMetrics, type TrainBatch } from "./assemble.ts";
 export { type PackOptions, packBatches } from "./batch.ts";
-export { type Group, RolloutBuffer } from "./buffer.ts";
 export { DEFAULT_ROLLOUT_CONFIG, type RolloutConfig, resolveRolloutConfig } from "./config.ts";
 export {
   accumulatePolicyGradient,
@@ -37,6 +35,7 @@ export {
   teacherPolicy,
 } from "./scripted_policy.ts";
 export { type FinishReason, type StepRecord, stepSequence, validateStepRecord } from "./step.ts";
+export { groupIds, memorySegments, objectiveScores, type TrainBatch, tokenBatch } from "./train_batch.ts";
 export {
   collectInTaskOrder,
   type ExecutorStats,

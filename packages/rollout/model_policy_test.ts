@@ -1,8 +1,8 @@
 import { PERFECT_TEACHER_CONFIG, Teacher } from "@mempo/env";
 import { AdamW, Model, preset, score } from "@mempo/model";
 import { describe, expect, it } from "vitest";
-import { assembleBatch } from "./assemble.ts";
 import { learnerStep } from "./learner.ts";
+import { memorySegments, tokenBatch } from "./train_batch.ts";
 import { memoryContexts, scoreMemories } from "./memory_contexts.ts";
 import { modelPolicy } from "./model_policy.ts";
 import { protocolIds } from "./protocol_ids.ts";
@@ -49,7 +49,7 @@ describe("modelPolicy", () => {
       rollouts.map((r) => Array.from(r.steps[0]!.responseIds)),
     );
 
-    const batch = assembleBatch(groups, { klCoef: 0 }, { memory: false });
+    const batch = tokenBatch(rollouts, new Float64Array(rollouts.length), null);
     const opt = new AdamW(m, { lr: 1e-3, warmupSteps: 0 });
     const res = await learnerStep(m, opt, batch, { klCoef: 0 }, { temperature: sampling.temperature });
     expect(Math.abs(res.metrics.approxKl)).toBeLessThan(1e-4);
@@ -61,7 +61,7 @@ describe("modelPolicy", () => {
     const m = Model.init(config(1024), { seed: 2 });
     const some = tasks.slice(0, 2);
     const teacher = teacherPolicy(new Teacher(world.questions, PERFECT_TEACHER_CONFIG), some, codec);
-    const groups = await runGroups(teacher, some, { groupSize: 1, maxTurns: 6, memoryReward: false }, env);
+    const groups = await runGroups(teacher, some, { groupSize: 1, maxTurns: 6 }, env);
     const policy = modelPolicy(m, { maxBatchTokens: 4096 });
     const { items } = await scoreMemories(policy, groups, codec);
     expect(items).toBeGreaterThan(2);
@@ -94,8 +94,8 @@ describe("modelPolicy", () => {
       }
     });
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
-    const batch = assembleBatch(groups, {}, { memory: true });
-    expect(batch.memory!.segments.length).toBe(groups.reduce((s, g) => s + g.rollouts[0]!.steps.length, 0));
+    const { segments } = memorySegments(groups.flatMap((g) => g.rollouts));
+    expect(segments.length).toBe(groups.reduce((s, g) => s + g.rollouts[0]!.steps.length, 0));
     m.dispose();
   });
 
@@ -103,9 +103,10 @@ describe("modelPolicy", () => {
     const m = Model.init(config(64), { seed: 1 });
     const [g] = await runGroups(modelPolicy(m), tasks.slice(0, 1), { groupSize: 2 }, env);
     expect(g!.rollouts.map((r) => r.finish)).toEqual(["context-overflow", "context-overflow"]);
-    const batch = assembleBatch([g!], {}, { memory: false });
-    expect(Array.from(batch.rewards)).toEqual([0, 0]);
+    expect(g!.rollouts.map((r) => r.score.f1)).toEqual([0, 0]);
+    const batch = tokenBatch(g!.rollouts, [0, 0], null);
     expect(batch.steps).toHaveLength(0);
+    expect(Array.from(batch.seqOffsets)).toEqual([0, 0, 0]);
     m.dispose();
   });
 });

@@ -103,7 +103,7 @@ function checkGeneration(g: PolicyGeneration | undefined, i: number, n: number):
 
 /**
  * Runs `groupSize` rollouts of each task. Returns one group per task, in task order.
- * Memories are scored (one batched `policy.score` call) when `memoryReward` and `useMem` are set.
+ * Memories are scored too (`scoreMemories`, one batched `policy.score` call) when `memoryReward` and `useMem` are set.
  */
 export async function runGroups(
   policy: Policy,

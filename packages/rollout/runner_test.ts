@@ -78,7 +78,7 @@ describe("runGroups with env's scripted teacher", () => {
   it("G rollouts of every task share one generate call per turn and all score as the teacher", async () => {
     const some = tasks.slice(0, 3);
     const policy = teacherPolicy(new Teacher(world.questions, PERFECT_TEACHER_CONFIG), some, tok);
-    const groups = await runGroups(policy, some, { groupSize: 4, maxTurns: 6 }, env);
+    const groups = await runGroups(policy, some, { groupSize: 4, maxTurns: 6, memoryReward: true }, env);
     expect(policy.calls[0]!.prompts).toHaveLength(12);
     const turns = Math.max(...groups.flatMap((g) => g.rollouts.map((r) => r.steps.length)));
     expect(policy.calls).toHaveLength(turns);

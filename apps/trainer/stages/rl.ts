@@ -1,53 +1,44 @@
 /**
- * Stage 4, RL: MemPO from the SFT checkpoint (DESIGN.md §6). Each iteration:
- *   1. sample `rl.tasksPerIteration` training tasks (seeded by the iteration number);
- *   2. G = `rl.groupSize` rollouts per task with the `mem` retention policy (@mempo/rollout's
- *      runGroups: one batched generate per turn), and — for MemPO — every `<mem>` scored: P(gold |
- *      question, memory) against the full-history baseline ε;
- *   3. trajectory reward → GRPO advantage A^T, memory reward → A^M, routed to tokens (assembleBatch);
- *   4. one PPO-clip + k3-KL (to the frozen SFT model) update with AdamW (learnerStep).
- * `--rl.algo grpo` runs the same loop with A^M off (and skips memory scoring): the GRPO baseline.
+ * Stage 4, RL: MemPO from the SFT checkpoint. One iteration, in the order of DESIGN.md §6 and the
+ * equation numbers of docs/algorithm.md (each step one call into @mempo/rollout or @mempo/rl):
+ *
+ *   rollouts     `rl.tasksPerIteration` training tasks × G = `rl.groupSize`, `mem` retention
+ *   P, ε         every `<mem>` scored: P(gold | question, memory), ε = P(gold | question, full history)
+ *   R^T, A^T     trajectory reward (eq. 1) → group advantage (eq. 2, `rl.estimator`)
+ *   R^M, A^M     memory reward P − ε (eqs. 3–4) → memory advantage within the group (eq. 5)
+ *   routing      A^T on every generated token, + w·A^M on the `<mem>` tokens (eq. 6)
+ *   update       PPO-clip + β·k3 KL to the frozen SFT model (eq. 7), one AdamW step
+ *
+ * `--rl.algo grpo` runs the same loop without the memory scores and A^M: the GRPO baseline (eq. 8).
  * Writes the `rl/` checkpoint (optimizer state included; `--rl.saveEvery k` also every k iterations)
  * and one metrics line per iteration. Resuming from a checkpoint is exact: tasks and sampling seeds
  * are functions of (seed, iteration), the rest is the model and optimizer state.
  *
- * Simplifications: one PPO epoch per batch (ratios start at 1), on-policy, in process; the RL
- * optimizer is a fresh AdamW (no weight decay, gradient clip 1) with warmup + cosine over the iterations.
+ * Simplifications: one PPO epoch per batch (ratios start at 1), on-policy, in process.
  */
 import { ANSWER_THOUGHT, Rng } from "@mempo/env";
 import { phase } from "@mempo/kernels";
 import { AdamW, type LoadedCheckpoint, loadModel, type Model } from "@mempo/model";
-import { type RlConfig, resolveRlConfig } from "@mempo/rl";
+import { computeAdvantages, memoryAdvantages, memoryRewards, trajectoryRewards } from "@mempo/rl";
 import {
-  assembleBatch,
+  groupIds,
   learnerStep,
+  memorySegments,
+  type ModelPolicy,
   modelPolicy,
-  type RolloutGroup,
+  objectiveScores,
+  type Rollout,
   runGroups,
+  scoreMemories,
+  tokenBatch,
   turnSeed,
 } from "@mempo/rollout";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { type CheckpointInfo, saveRunCheckpoint } from "../checkpoint.ts";
-import type { Config } from "../config.ts";
+import { type Config, rlConfig } from "../config.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, requireFile, round } from "../run_dir.ts";
 import { type Data, maxTurns } from "./data.ts";
-
-/** @mempo/rl's config from the trainer's rl section. */
-export function rlLossConfig(cfg: Config["rl"]): RlConfig {
-  return resolveRlConfig({
-    rewardMode: cfg.rewardMode,
-    estimator: "grpo",
-    memoryNormalization: cfg.memoryNormalization,
-    memoryWeight: cfg.algo === "mempo" ? cfg.memoryWeight : 0,
-    memoryStdFloor: cfg.memoryStdFloor,
-    clipLow: cfg.clipLow,
-    clipHigh: cfg.clipHigh,
-    klCoef: cfg.klCoef,
-    aggregation: cfg.aggregation,
-    maxLength: cfg.maxNewTokens,
-  });
-}
 
 /**
  * What goes between the memory and `<answer>` in the memory-score contexts: nothing (eq. 3), or the
@@ -88,13 +79,20 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
     maxBatchTokens: cfg.microBatchTokens,
   });
   // The schedule follows this run's config; a resumed run restores the moments and the step count.
-  const opt = newOptimizer(model, cfg);
+  const opt = new AdamW(model, {
+    lr: cfg.lr,
+    warmupSteps: Math.min(cfg.warmupSteps, Math.max(0, cfg.iterations - 1)),
+    totalSteps: Math.max(1, cfg.iterations),
+    minLrRatio: cfg.minLrRatio,
+    weightDecay: cfg.weightDecay,
+    gradClip: cfg.gradClip,
+  });
   if (fromRl && start.resume!.optimizer) opt.loadState(await start.resume!.optimizer.state());
   start.resume?.optimizer?.dispose();
   if (!fromRl) start.resume?.model.dispose();
   const first = fromRl ? start.resume!.info.step : 0;
   const policy = modelPolicy(model, { version: first, maxBatchTokens: cfg.microBatchTokens });
-  const loss = rlLossConfig(cfg);
+  const rl = rlConfig(cfg);
   const memory = cfg.algo === "mempo";
   run.log(
     `rl: ${cfg.algo} from ${fromRl ? `iteration ${first} of ${start.resume!.info.step}` : "the SFT model"}: ` +
@@ -104,56 +102,74 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
   let noSignal = 0; // iterations where every group's rewards were equal (A^T = 0 everywhere)
   for (let it = first; it < cfg.iterations; it++) {
     const t0 = performance.now();
-    // one batched runGroups per objective count (the turn budget is 2N + 2)
-    const tasks = iterationTasks(data, run.config, it);
-    const groups: RolloutGroup[] = [];
-    for (const n of [...new Set(tasks.map((t) => t.objectives.length))].sort((a, b) => a - b)) {
-      const some = tasks.filter((t) => t.objectives.length === n);
-      groups.push(
-        ...(await runGroups(
-          policy,
-          some,
-          {
-            groupSize: cfg.groupSize,
-            maxTurns: maxTurns(run.config.data, n),
-            retention: "mem",
-            topk: run.config.data.topk,
-            maxNewTokens: cfg.maxNewTokens,
-            sampling: { temperature: cfg.temperature },
-            seed: turnSeed(run.config.seed, it * 64 + n),
-            memoryReward: memory,
-            memoryBridge: memoryBridge(cfg.memoryLayout),
-            groupIdPrefix: `it${it}/n${n}/`,
-          },
-          { retriever: data.index, tokenizer: tok },
-        )),
-      );
+    const groups = await iterationRollouts(policy, run.config, it, data, tok);
+    const rollouts = groups.flatMap((g) => g.rollouts);
+    // P and ε for every <mem>, teacher-forcing the gold answer with the rollout policy
+    if (memory) {
+      const bridge = memoryBridge(cfg.memoryLayout);
+      const sampling = { temperature: cfg.temperature };
+      await phase("memory-scoring", () => scoreMemories(policy, groups, tok, sampling, bridge));
     }
     const tRollout = (performance.now() - t0) / 1000;
-    const batch = phase("advantages", () => assembleBatch(groups, loss, { memory }));
-    const res = await learnerStep(model, opt, batch, loss, {
+    // eq. 1: R^T per rollout; eq. 2: A^T within each task's group
+    const rT = trajectoryRewards(objectiveScores(rollouts), rl.rewardMode);
+    const aT = computeAdvantages(rl.estimator, rT, groupIds(rollouts), { epsilon: rl.epsilon });
+    // eqs. 3–4: R^M = P − ε per memory; eq. 5: A^M within each group (none for GRPO)
+    const { segments } = memorySegments(memory ? rollouts : []);
+    const rM = memoryRewards(segments);
+    const aM = memoryAdvantages(rM.rewards, segments, {
+      normalization: rl.memoryNormalization,
+      epsilon: rl.epsilon,
+      stdFloor: rl.memoryStdFloor,
+    });
+    // eq. 6: A^T on every generated token, + w·A^M on the tokens of each turn's <mem>
+    const batch = tokenBatch(
+      rollouts,
+      aT.advantages,
+      memory ? { segments, advantages: aM.advantages } : null,
+      rl.memoryWeight,
+    );
+    // eq. 7: one PPO-clip + β·k3 step (log π_ref from the frozen SFT model), AdamW
+    const res = await learnerStep(model, opt, batch, rl, {
       refPolicy: ref,
       microBatchTokens: cfg.microBatchTokens,
       temperature: cfg.temperature,
     });
     policy.version = it + 1;
-    const m = batch.metrics;
-    if (m.zeroStdGroupFraction === 1) noSignal++;
+    if (aT.zeroStdGroupFraction === 1) noSignal++;
+    const mean = (f: (r: Rollout) => number) => rollouts.reduce((s, r) => s + f(r), 0) / rollouts.length;
     run.metric({
       stage: "rl",
       algo: cfg.algo,
       iteration: it + 1,
-      reward: round(m.meanReward),
-      f1: round(m.meanF1, 2),
-      em: round(m.meanEm, 2),
-      answerRate: round(m.answerRate),
-      formatFailureRate: round(m.formatFailureRate),
-      turns: round(m.meanTurns, 2),
-      tt: round(m.meanTT, 1),
-      pt: round(m.meanPT, 1),
-      zeroStdGroupFraction: round(m.zeroStdGroupFraction),
-      memoryReward: round(m.meanMemoryReward),
-      absMemoryAdvantage: round(m.meanAbsMemoryAdvantage),
+      reward: round(rT.reduce((a, b) => a + b, 0) / rT.length),
+      f1: round(
+        mean((r) => r.score.f1),
+        2,
+      ),
+      em: round(
+        mean((r) => r.score.em),
+        2,
+      ),
+      answerRate: round(mean((r) => +(r.finish === "answer"))),
+      formatFailureRate: round(mean((r) => +(r.finish === "malformed"))),
+      turns: round(
+        mean((r) => r.steps.length),
+        2,
+      ),
+      tt: round(
+        mean((r) => r.tt),
+        1,
+      ),
+      pt: round(
+        mean((r) => r.pt),
+        1,
+      ),
+      zeroStdGroupFraction: round(aT.zeroStdGroupFraction),
+      memoryReward: round(
+        rM.rewards.length === 0 ? 0 : rM.rewards.reduce((a, b) => a + b, 0) / rM.rewards.length,
+      ),
+      absMemoryAdvantage: round(aM.meanAbsAdvantage),
       loss: round(res.loss),
       clipFraction: round(res.metrics.clipFraction),
       refKl: round(res.metrics.refKl, 6),
@@ -163,9 +179,9 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
       update_s: round((performance.now() - t0) / 1000 - tRollout, 2),
     });
     progress.tick(it + 1, {
-      reward: m.meanReward,
-      f1: m.meanF1,
-      fmtFail: m.formatFailureRate,
+      reward: rT.reduce((a, b) => a + b, 0) / rT.length,
+      f1: mean((r) => r.score.f1),
+      fmtFail: mean((r) => +(r.finish === "malformed")),
       kl: res.metrics.refKl,
     });
     if (cfg.saveEvery > 0 && (it + 1) % cfg.saveEvery === 0 && it + 1 < cfg.iterations) {
@@ -189,13 +205,32 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
   return model;
 }
 
-function newOptimizer(model: Model, cfg: Config["rl"]): AdamW {
-  return new AdamW(model, {
-    lr: cfg.lr,
-    warmupSteps: Math.min(cfg.warmupSteps, Math.max(0, cfg.iterations - 1)),
-    totalSteps: Math.max(1, cfg.iterations),
-    minLrRatio: 0.1,
-    weightDecay: 0,
-    gradClip: 1,
-  });
+/**
+ * G rollouts of each of iteration `it`'s tasks with `mem` retention: one batched runGroups per
+ * objective count N (the turn budget depends on N).
+ */
+async function iterationRollouts(
+  policy: ModelPolicy,
+  config: Config,
+  it: number,
+  data: Data,
+  tok: Tokenizer,
+) {
+  const tasks = iterationTasks(data, config, it);
+  const groups = [];
+  for (const n of [...new Set(tasks.map((t) => t.objectives.length))].sort((a, b) => a - b)) {
+    const some = tasks.filter((t) => t.objectives.length === n);
+    const rollout = {
+      groupSize: config.rl.groupSize,
+      maxTurns: maxTurns(config.data, n),
+      retention: "mem",
+      topk: config.data.topk,
+      maxNewTokens: config.rl.maxNewTokens,
+      sampling: { temperature: config.rl.temperature },
+      seed: turnSeed(config.seed, it * 64 + n),
+      groupIdPrefix: `it${it}/n${n}/`,
+    } as const;
+    groups.push(...(await runGroups(policy, some, rollout, { retriever: data.index, tokenizer: tok })));
+  }
+  return groups;
 }

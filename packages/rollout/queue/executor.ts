@@ -1,7 +1,7 @@
 /**
  * RolloutExecutor: where a batch of tasks becomes RolloutGroups. The trainer talks to this interface
  * only, so rollouts run in process (`InProcessExecutor`, the default: runGroups on the learner's own
- * policy) or on `mempo worker` processes through Redis (`QueueExecutor`, queue_executor.ts) with the
+ * policy) or on worker processes through Redis (`QueueExecutor`, queue_executor.ts) with the
  * same calls:
  *
  *   await executor.publishPolicy(version, model)        weights the next rollouts must use

@@ -43,6 +43,7 @@ const configSchema = z.object({
   seed: z.number(),
   useMem: z.boolean(),
   memoryReward: z.boolean(),
+  memoryBridge: z.string(),
   countO200k: z.boolean(),
   groupIdPrefix: z.string(),
 });

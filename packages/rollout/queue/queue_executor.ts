@@ -1,5 +1,5 @@
 /**
- * QueueExecutor: the orchestrator side of scale-out (DESIGN.md §8). Rollouts run on `mempo worker`
+ * QueueExecutor: the orchestrator side of scale-out (DESIGN.md §8). Rollouts run on worker
  * processes (worker.ts) on any machine that reaches the Redis server; this class is the trainer's
  * RolloutExecutor for them.
  *
@@ -207,7 +207,9 @@ export class QueueExecutor implements RolloutExecutor {
     const submission = randomUUID().slice(0, 8);
     const q = this.queueName;
     if ((await this.queue.getWorkersCount()) === 0) {
-      this.#o.log(`queue ${q}: no worker is connected; jobs wait until \`mempo worker --queue ${q}\` starts`);
+      this.#o.log(
+        `queue ${q}: no worker is connected; jobs wait until a worker (runWorker) on queue ${q} starts`,
+      );
     }
     const pending = new Map<string, Promise<Outcome>>();
     const ttl = this.#o.jobTimeoutMs > 0 ? this.#o.jobTimeoutMs : undefined;

@@ -113,7 +113,7 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
     const s = await setup(scripted(30));
     try {
       const some = tasks.slice(0, 6);
-      const config = { groupSize: 3, maxTurns: 3, seed: 5, groupIdPrefix: "it0/" };
+      const config = { groupSize: 3, maxTurns: 3, seed: 5, groupIdPrefix: "it0/", memoryReward: true };
       await s.ex.publishPolicy(0, tinyModel());
       const got = await s.ex.submit(some, config);
       const want = await new InProcessExecutor(statelessPolicy(tok, known), env, { groupsPerJob: 1 }).submit(

@@ -1,6 +1,6 @@
 /**
  * A worker process for queue_test.ts: `runWorker` from a run directory with the default model
- * loader, signals handled (as `mempo worker` runs it). Env: REDIS_URL, QUEUE, RUN_DIR, and DELAY_MS
+ * loader, signals handled (as a worker process runs it). Env: REDIS_URL, QUEUE, RUN_DIR, and DELAY_MS
  * (a pause before each generate call, so a test can signal the process while a job is active).
  * Not a test file and not exported.
  */

@@ -1,5 +1,5 @@
 /**
- * Rollout throughput: in process vs `mempo worker` processes on this machine, through a throwaway
+ * Rollout throughput: in process vs worker processes (`runWorker`) on this machine, through a throwaway
  * redis-server (scripts/redis.sh). Same model, tasks and config everywhere: an untrained `default`
  * preset model (2.4M parameters, vocabulary 2048), one turn of `--max-new` sampled tokens per rollout
  * (generation dominates; memory scoring off), G rollouts per task.

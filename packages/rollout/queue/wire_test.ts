@@ -8,7 +8,7 @@ import { decodeGroups, encodeGroups, WireError } from "./wire.ts";
 
 const { index, tokenizer: tok, tasks } = tinyWorld();
 const some = tasks.slice(0, 3);
-const config = { groupSize: 3, maxTurns: 3, seed: 1, groupIdPrefix: "it0/" };
+const config = { groupSize: 3, maxTurns: 3, seed: 1, groupIdPrefix: "it0/", memoryReward: true };
 
 async function groups(): Promise<RolloutGroup[]> {
   const gs = await runGroups(statelessPolicy(tok, some), some, config, { retriever: index, tokenizer: tok });
@@ -143,6 +143,7 @@ function tinyConfig() {
     seed: 0,
     useMem: true,
     memoryReward: true,
+    memoryBridge: "",
     countO200k: false,
     groupIdPrefix: "",
   };

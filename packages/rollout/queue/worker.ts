@@ -1,5 +1,5 @@
 /**
- * The rollout worker (`mempo worker`): takes group jobs from a BullMQ queue on Redis, runs them with
+ * The rollout worker (`runWorker`): takes group jobs from a BullMQ queue on Redis, runs them with
  * runGroups on the newest published policy, and reports the groups back.
  *
  *   job → validate data (malformed: fails at once, no retry)

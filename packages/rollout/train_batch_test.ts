@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { assembleBatch } from "./assemble.ts";
+import { computeAdvantages, memoryAdvantages, memoryRewards, trajectoryRewards } from "@mempo/rl";
 import type { Rollout } from "./rollout.ts";
 import { fakeRollout, fakeStep } from "./testing.ts";
+import { groupIds, memorySegments, objectiveScores, tokenBatch } from "./train_batch.ts";
 
 const ln = Math.log;
 const step = (sampleId: number, stepIdx: number, n: number, memSpan: [number, number] | null, lp = -0.5) =>
@@ -41,10 +42,20 @@ function example(): Rollout[] {
   return [r0, r1];
 }
 
-describe("assembleBatch", () => {
+/** Eqs. 1–6 on the example with @mempo/rl's defaults (strict rewards, GRPO, pooled A^M). */
+function advantages(rollouts: Rollout[], memory: boolean) {
+  const rT = trajectoryRewards(objectiveScores(rollouts), "strict");
+  const aT = computeAdvantages("grpo", rT, groupIds(rollouts));
+  const { segments, truncated } = memorySegments(memory ? rollouts : []);
+  const rM = memoryRewards(segments);
+  const aM = memoryAdvantages(rM.rewards, segments);
+  const batch = tokenBatch(rollouts, aT.advantages, memory ? { segments, advantages: aM.advantages } : null);
+  return { rT, aT, rM, aM, truncated, batch };
+}
+
+describe("rollouts → eqs. 1–6", () => {
   it("hand-checked: A^T from GRPO, A^M added inside each <mem> span only, masked tokens 0", () => {
-    const rollouts = example();
-    const b = assembleBatch([{ groupId: "g", task: rollouts[0]!.task, rollouts }], {}, { memory: true });
+    const { rT, aT: t, rM, aM, truncated, batch: b } = advantages(example(), true);
     // R^T = [1, 0] → mean .5, sample std √.5 → A^T = ±.5 / (.7071068 + 1e-6)
     const aT = 0.5 / (Math.SQRT1_2 + 1e-6);
     // R^M = [.25, .25, 0] → mean 1/6, sample std √(1/48) → A^M = (1/12, 1/12, −1/6) / (std + 1e-6)
@@ -59,11 +70,10 @@ describe("assembleBatch", () => {
       ...[-aT, -aT + m2, 0], // r1 step 0, mem [1, 3), last token masked
     ];
     expect(b.advantages).toHaveLength(12);
-    for (const [t, w] of want.entries()) expect(b.advantages[t]).toBeCloseTo(w, 6);
+    for (const [k, w] of want.entries()) expect(b.advantages[k]).toBeCloseTo(w, 6);
     expect(Array.from(b.mask)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
     expect(Array.from(b.stepOffsets)).toEqual([0, 5, 9, 12]);
     expect(Array.from(b.seqOffsets)).toEqual([0, 9, 12]);
-    expect(Array.from(b.stepSample)).toEqual([0, 0, 1]);
     expect(Array.from(b.oldLogp)).toEqual(
       [...Array(5).fill(-0.1), ...Array(4).fill(-0.2), ...Array(3).fill(-0.3)].map(Math.fround),
     );
@@ -72,32 +82,20 @@ describe("assembleBatch", () => {
       [0, 1],
       [1, 0],
     ]);
-    expect(Array.from(b.rewards)).toEqual([1, 0]);
-    expect(Array.from(b.memory!.rewards).map((x) => +x.toFixed(6))).toEqual([0.25, 0.25, 0]);
-    expect(b.metrics).toMatchObject({
-      groups: 1,
-      rollouts: 2,
-      steps: 3,
-      lossTokens: 11,
-      memTokens: 4,
-      meanReward: 0.5,
-    });
-    expect(b.metrics.zeroStdGroupFraction).toBe(0);
-    expect(b.metrics.meanMemoryReward).toBeCloseTo(1 / 6, 6);
-    expect(b.metrics.meanAbsMemoryAdvantage).toBeCloseTo((2 * m0 + -m2) / 3, 6);
-    expect(b.metrics.memoryTruncatedFraction).toBeCloseTo(1 / 3, 12);
-    expect(b.metrics.meanTT).toBe((3 + 5 + 3 + 4 + 3 + 3) / 2);
+    expect(b.memTokens).toBe(4);
+    expect(Array.from(rT)).toEqual([1, 0]);
+    expect(t.zeroStdGroupFraction).toBe(0);
+    expect(Array.from(rM.rewards).map((x) => +x.toFixed(6))).toEqual([0.25, 0.25, 0]);
+    expect(aM.meanAbsAdvantage).toBeCloseTo((2 * m0 + -m2) / 3, 6);
+    expect(truncated).toBe(1);
   });
 
-  it("memory: false is plain GRPO: every generated token gets A^T", () => {
-    const rollouts = example();
-    const b = assembleBatch([{ groupId: "g", task: rollouts[0]!.task, rollouts }], {}, { memory: false });
+  it("without memory it is plain GRPO: every generated token gets A^T", () => {
+    const { batch: b } = advantages(example(), false);
     const aT = 0.5 / (Math.SQRT1_2 + 1e-6);
     const want = [...Array(9).fill(aT), -aT, -aT, 0];
-    for (const [t, w] of want.entries()) expect(b.advantages[t]).toBeCloseTo(w, 6);
-    expect(b.memory).toBeNull();
-    expect(b.metrics.memTokens).toBe(0);
-    expect(b.metrics.meanAbsMemoryAdvantage).toBe(0);
+    for (const [k, w] of want.entries()) expect(b.advantages[k]).toBeCloseTo(w, 6);
+    expect(b.memTokens).toBe(0);
   });
 
   it("equal-reward groups count as zero-std; format failures score 0; missing memory scores are an error", () => {
@@ -108,20 +106,16 @@ describe("assembleBatch", () => {
     const other = fakeRollout({ groupId: "h", sampleId: 1, correct: false, steps: [step(1, 0, 2, null)] });
     other.memory = [];
     bad.memory = [];
-    const batch = assembleBatch([
-      { groupId: "g", task: a!.task, rollouts: [a!, b!] },
-      { groupId: "h", task: a!.task, rollouts: [bad, other] },
-    ]);
-    expect(Array.from(batch.rewards)).toEqual([1, 0, 0, 0]);
-    expect(batch.metrics.zeroStdGroupFraction).toBe(0.5);
-    expect(batch.metrics.formatFailureRate).toBe(0.25);
+    const { rT, aT, batch } = advantages([a!, b!, bad, other], true);
+    expect(Array.from(rT)).toEqual([1, 0, 0, 0]);
+    expect(aT.zeroStdGroupFraction).toBe(0.5);
     expect(Array.from(batch.advantages.subarray(12))).toEqual([0, 0, 0, 0]);
 
     const unscored = example();
     unscored[1]!.memory = null;
-    expect(() => assembleBatch([{ groupId: "g", task: a!.task, rollouts: unscored }])).toThrow(
-      /rollout 1 .*has memories but no memory scores.*memory: false/,
+    expect(() => memorySegments(unscored)).toThrow(
+      /rollout 1 .*has memories but no memory scores.*scoreMemories/,
     );
-    expect(() => assembleBatch([])).toThrow(/no rollouts/);
+    expect(() => tokenBatch([], [], null)).toThrow(/no rollouts/);
   });
 });

@@ -6,7 +6,8 @@
 #   bash scripts/redis.sh start [DIR]    a throwaway instance on 127.0.0.1 and a random free port, data and
 #                                        log in DIR (default: a new temp dir); prints its URL
 #                                        (redis://127.0.0.1:PORT) on stdout, also written to DIR/url.
-#                                        Idempotent: if DIR already holds a live instance, prints its URL.
+#                                        Idempotent: if DIR already holds a live instance, prints its URL;
+#                                        a DIR whose instance died restarts on the same port when it is free.
 #                                        Exit 3 (with the reason on stderr) when redis-server is not installed.
 #   bash scripts/redis.sh stop DIR       stops the instance of DIR (no-op when none is running)
 #   bash scripts/redis.sh                install, then start in a temp dir
@@ -51,9 +52,10 @@ start_redis() {
     cat "$dir/url"
     return 0
   fi
-  local attempt port
+  local attempt port previous=""
+  [ -f "$dir/port" ] && previous="$(cat "$dir/port")"
   for attempt in $(seq 1 20); do
-    port=$((20000 + RANDOM % 40000))
+    if [ "$attempt" = 1 ] && [ -n "$previous" ]; then port="$previous"; else port=$((20000 + RANDOM % 40000)); fi
     port_busy "$port" && continue
     rm -f "$dir/redis.pid"
     if redis-server --bind 127.0.0.1 --port "$port" --protected-mode yes --dir "$dir" \

@@ -6,15 +6,19 @@
  *   publishPolicy(v, model)  saveCheckpoint → <policiesDir>/policy-<v>/, then Redis `mempo:<queue>:policy`
  *                            = {version: v, dir}; older written versions beyond `keepPolicies` are deleted
  *   submit(tasks, config)    one BullMQ job per `groupsPerJob` tasks (default: one per task group), job id
- *                            `<submission>.<index>.<attempt>`, attempts + backoff for failures and refusals;
- *                            waits for each job (Job.waitUntilFinished), reads and deletes its payload,
+ *                            `<runId>/<group id of its first task>/<attempt>` (the group id carries the
+ *                            iteration: `it3/n2/<task>`), attempts + backoff for failures and refusals;
+ *                            polls each job's state, reads and deletes its payload,
  *                            validates it (jobs.ts / wire.ts), then checks staleness:
  *                            learnerVersion − payload version > maxStaleness → the groups are dropped and
  *                            the job is enqueued again (attempt + 1, the current learner version), at most
  *                            `maxRequeues` times. Each group is returned exactly once.
  *
  * A job that fails all its attempts fails the submission with the worker's reason; the submission's
- * jobs still waiting are removed. Plain jobs rather than a BullMQ flow: results are consumed one job at
+ * jobs still waiting are removed. Redis going away is reported and waited out (the clients reconnect
+ * with backoff); a job or result that is gone when it comes back (a restarted Redis keeps nothing) is
+ * added again with the policy record re-published, so no group is lost and none is counted twice (each
+ * group id is accepted once). Plain jobs rather than a BullMQ flow: results are consumed one job at
  * a time as they finish and a stale job is replaced on its own, which a flow's parent would not add to.
  *
  * Test: `npx vitest run queue/queue_test.ts` (needs redis-server; skipped with the reason otherwise).
@@ -25,7 +29,7 @@ import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Task } from "@mempo/env";
 import type { Model } from "@mempo/model";
-import type { JobsOptions, Queue, QueueEvents } from "bullmq";
+import type { JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { type RolloutConfig, resolveRolloutConfig } from "../config.ts";
 import type { RolloutGroup } from "../rollout.ts";
@@ -61,14 +65,17 @@ export interface QueueExecutorOptions {
   keepPolicies?: number;
   /** Longest wait for one job in ms; 0 = no limit. Default 0. */
   jobTimeoutMs?: number;
+  /** Prefix of the job ids, e.g. the run's name; jobs of one run and group id get the same ids. Default random. */
+  runId?: string;
+  /** How often the jobs in flight are checked, in ms. Default 100. */
+  pollMs?: number;
   /** Log lines (default: console.log). */
   log?: (line: string) => void;
 }
 
-type Outcome = { id: string; job: RolloutJob; data: GroupJobData } & (
-  | { ok: true; value: unknown }
-  | { ok: false; error: Error }
-);
+type InFlight = { id: string; job: RolloutJob; data: GroupJobData; since: number };
+type Outcome = InFlight & ({ ok: true; value: unknown } | { ok: false; error: Error });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class QueueExecutor implements RolloutExecutor {
   readonly stats: ExecutorStats = { jobs: 0, groups: 0, dropped: 0, requeued: 0 };
@@ -78,11 +85,12 @@ export class QueueExecutor implements RolloutExecutor {
   #version = -1;
   readonly #written: string[] = [];
   readonly #o: Required<Omit<QueueExecutorOptions, "log">> & { log: (line: string) => void };
+  /** The last policy record published (re-published when Redis comes back empty). */
+  #record: PublishedPolicy | null = null;
 
   private constructor(
     o: QueueExecutorOptions,
     readonly queue: Queue,
-    readonly events: QueueEvents,
     readonly redis: Redis,
     readonly connections: Redis[],
   ) {
@@ -95,6 +103,8 @@ export class QueueExecutor implements RolloutExecutor {
       maxRequeues: 3,
       keepPolicies: 3,
       jobTimeoutMs: 0,
+      runId: randomUUID().slice(0, 8),
+      pollMs: 100,
       log: (line: string) => console.log(line),
       ...o,
     };
@@ -109,26 +119,46 @@ export class QueueExecutor implements RolloutExecutor {
     }
   }
 
-  /** Connects to Redis (queue, its event stream, a plain client) and returns the executor. */
+  /**
+   * Connects to Redis (the queue and a plain client) and returns the executor. While Redis is
+   * unreachable later, commands wait for the reconnection (logged once per outage) instead of failing.
+   */
   static async create(o: QueueExecutorOptions): Promise<QueueExecutor> {
-    const { Queue, QueueEvents } = await import("bullmq");
+    const { Queue } = await import("bullmq");
     const { Redis: IORedis } = await import("ioredis");
     const name = o.queueName ?? DEFAULT_QUEUE;
-    const redis = new IORedis(o.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
-    await redis.connect().catch((e: Error) => {
-      redis.disconnect();
-      throw new Error(`QueueExecutor: cannot reach Redis at ${o.redisUrl}: ${e.message}`);
+    const log = o.log ?? ((line: string) => console.log(line));
+    const probe = new IORedis(o.redisUrl, { lazyConnect: true, retryStrategy: () => null });
+    await probe.connect().catch((e: Error) => {
+      probe.disconnect();
+      throw new Error(
+        `QueueExecutor: cannot reach Redis at ${o.redisUrl}: ${e.message} (start one: bash scripts/redis.sh start)`,
+      );
     });
-    const connections = [0, 1].map(() => new IORedis(o.redisUrl, { maxRetriesPerRequest: null }));
+    probe.disconnect();
+    const reconnect = {
+      maxRetriesPerRequest: null,
+      retryStrategy: (n: number) => Math.min(100 * 2 ** n, 5000),
+    };
+    const connections = [0, 1].map(() => new IORedis(o.redisUrl, reconnect));
+    let down = 0;
+    connections[0]!.on("close", () => {
+      if (down++ === 0)
+        log(`queue ${name}: lost Redis at ${o.redisUrl}; reconnecting with backoff (up to 5 s)`);
+    });
+    connections[0]!.on("ready", () => {
+      if (down > 0) log(`queue ${name}: Redis at ${o.redisUrl} is back`);
+      down = 0;
+    });
     const queue = new Queue(name, { connection: connections[0]! });
-    const events = new QueueEvents(name, { connection: connections[1]! });
-    // Job.waitUntilFinished adds listeners per job in flight (completed/failed on the events, closing on the queue)
-    events.setMaxListeners(0);
-    queue.setMaxListeners(0);
-    queue.on("error", (e) => (o.log ?? console.log)(`queue ${name}: ${e.message}`));
-    events.on("error", (e) => (o.log ?? console.log)(`queue ${name} events: ${e.message}`));
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-    return new QueueExecutor(o, queue, events, redis, connections);
+    queue.on("error", (e) => log(`queue ${name}: ${e.message}`));
+    await queue.waitUntilReady();
+    return new QueueExecutor(o, queue, connections[1]!, connections);
+  }
+
+  /** The prefix of this executor's job ids. */
+  get runId(): string {
+    return this.#o.runId;
   }
 
   get version(): number {
@@ -161,6 +191,7 @@ export class QueueExecutor implements RolloutExecutor {
     }
     const record: PublishedPolicy = { version, dir, publishedAt: new Date().toISOString() };
     await this.redis.set(policyKey(this.queueName), JSON.stringify(record));
+    this.#record = record;
     this.#version = version;
     const keep = this.#o.keepPolicies;
     while (keep > 0 && this.#written.length > keep) {
@@ -204,55 +235,44 @@ export class QueueExecutor implements RolloutExecutor {
     }
     const jobs = planJobs(tasks, config, this.#o.groupsPerJob);
     if (jobs.length === 0) return;
-    const submission = randomUUID().slice(0, 8);
     const q = this.queueName;
     if ((await this.queue.getWorkersCount()) === 0) {
       this.#o.log(
-        `queue ${q}: no worker is connected; jobs wait until a worker (runWorker) on queue ${q} starts`,
+        `queue ${q}: no worker is connected; jobs wait until a worker (mempo worker) on queue ${q} starts`,
       );
     }
-    const pending = new Map<string, Promise<Outcome>>();
-    const ttl = this.#o.jobTimeoutMs > 0 ? this.#o.jobTimeoutMs : undefined;
-    const watch = (
-      id: string,
-      bj: { waitUntilFinished(e: QueueEvents, ttl?: number): Promise<unknown> },
-      job: RolloutJob,
-      data: GroupJobData,
-    ) => {
-      pending.set(
-        id,
-        bj.waitUntilFinished(this.events, ttl).then(
-          (value): Outcome => ({ id, job, data, ok: true, value }),
-          (error: Error): Outcome => ({ id, job, data, ok: false, error }),
-        ),
-      );
-    };
+    const inFlight = new Map<string, InFlight>();
     const learner = () => Math.max(policyVersion, this.#version);
-    const first = jobs.map((job) => ({ job, data: this.#jobData(submission, job, 0, learner()) }));
-    const added = await this.queue.addBulk(
-      first.map(({ job, data }) => ({
-        name: GROUP_JOB,
-        data,
-        opts: this.#jobOptions(`${submission}.${job.index}.0`),
-      })),
-    );
-    this.stats.jobs += added.length;
-    added.forEach((bj, i) => {
-      watch(bj.id!, bj, first[i]!.job, first[i]!.data);
-    });
-
+    const enqueue = async (batch: { job: RolloutJob; attempt: number }[]) => {
+      const items = batch.map(({ job, attempt }) => ({
+        id: `${this.#o.runId}/${job.config.groupIdPrefix}${job.tasks[0]!.id}/${attempt}`,
+        job,
+        data: this.#jobData(this.#o.runId, job, attempt, learner()),
+        since: Date.now(),
+      }));
+      await this.queue.addBulk(
+        items.map((it) => ({ name: GROUP_JOB, data: it.data, opts: this.#jobOptions(it.id) })),
+      );
+      this.stats.jobs += items.length;
+      for (const it of items) inFlight.set(it.id, it);
+      return items;
+    };
+    await enqueue(jobs.map((job) => ({ job, attempt: 0 })));
+    const seen = new Set<string>(); // group ids returned (each exactly once)
     try {
-      while (pending.size > 0) {
-        const out = await Promise.race(pending.values());
-        pending.delete(out.id);
+      while (inFlight.size > 0) {
+        const out = await this.#next(inFlight);
+        inFlight.delete(out.id);
         const what = `rollout job ${out.id} (tasks ${out.job.tasks.map((t) => t.id).join(", ")})`;
         if (!out.ok) throw await this.#failure(what, out.error);
         const res = parseJobResult(out.value, what);
         const text = await this.redis.getdel(res.key);
         if (text === null) {
-          throw new Error(
-            `${what}: its result ${res.key} is missing from Redis (expired or collected twice)`,
-          );
+          // the job finished but its result is gone (Redis restarted in between): run it again
+          this.#o.log(`queue ${q}: ${what}: its result ${res.key} is not in Redis; adding the job again`);
+          await this.#republish();
+          await enqueue([{ job: out.job, attempt: out.data.attempt + 1 }]);
+          continue;
         }
         const { policyVersion: v, groups } = decodePayload(
           text,
@@ -267,26 +287,60 @@ export class QueueExecutor implements RolloutExecutor {
                 `staleness bound ${this.maxStaleness}); raise maxStaleness or add workers`,
             );
           }
-          const attempt = out.data.attempt + 1;
-          const data = this.#jobData(submission, out.job, attempt, learner());
-          const id = `${submission}.${out.job.index}.${attempt}`;
+          const [again] = await enqueue([{ job: out.job, attempt: out.data.attempt + 1 }]);
           this.#o.log(
             `queue ${q}: ${what} used policy v${v}, learner is v${learner()} (bound ${this.maxStaleness}): ` +
-              `dropped ${groups.length} groups, requeued as ${id}`,
+              `dropped ${groups.length} groups, requeued as ${again!.id}`,
           );
-          const bj = await this.queue.add(GROUP_JOB, data, this.#jobOptions(id));
-          this.stats.jobs++;
           this.stats.requeued++;
-          watch(id, bj, out.job, data);
           continue;
+        }
+        for (const g of groups) {
+          if (seen.has(g.groupId)) throw new Error(`${what}: group ${g.groupId} came back twice`);
+          seen.add(g.groupId);
         }
         this.stats.groups += groups.length;
         yield* groups;
       }
     } finally {
       // an error or an abandoned iteration: take back the submission's jobs no worker holds
-      for (const id of pending.keys()) await this.queue.remove(id).catch(() => 0);
+      for (const id of inFlight.keys()) await this.queue.remove(id).catch(() => 0);
     }
+  }
+
+  /**
+   * Polls the jobs in flight until one has finished (completed, or failed its last attempt). A job
+   * that is no longer in Redis is added again (same id) after re-publishing the policy record.
+   */
+  async #next(inFlight: Map<string, InFlight>): Promise<Outcome> {
+    const { Job } = await import("bullmq");
+    for (;;) {
+      for (const f of inFlight.values()) {
+        const state = await this.queue.getJobState(f.id); // before reading the job: its result is then complete
+        if (state === "unknown") {
+          this.#o.log(`queue ${this.queueName}: job ${f.id} is not in Redis (restarted?); adding it again`);
+          await this.#republish();
+          await this.queue.add(GROUP_JOB, f.data, this.#jobOptions(f.id));
+          continue;
+        }
+        if (state === "completed" || state === "failed") {
+          const job = await Job.fromId(this.queue, f.id);
+          if (state === "completed") return { ...f, ok: true, value: job?.returnvalue };
+          return { ...f, ok: false, error: new Error(job?.failedReason) };
+        }
+        const limit = this.#o.jobTimeoutMs;
+        if (limit > 0 && Date.now() - f.since > limit)
+          return { ...f, ok: false, error: new Error("timed out") };
+      }
+      await sleep(this.#o.pollMs);
+    }
+  }
+
+  /** Writes the last policy record again when Redis lost it. */
+  async #republish(): Promise<void> {
+    if (this.#record === null || (await this.redis.exists(policyKey(this.queueName))) === 1) return;
+    await this.redis.set(policyKey(this.queueName), JSON.stringify(this.#record));
+    this.#o.log(`queue ${this.queueName}: re-published policy v${this.#record.version}`);
   }
 
   async #failure(what: string, e: Error): Promise<Error> {
@@ -311,7 +365,7 @@ export class QueueExecutor implements RolloutExecutor {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    await this.queue.close().catch(() => undefined);
     await Promise.allSettled([this.redis, ...this.connections].map((c) => c.quit()));
   }
 }

@@ -20,7 +20,7 @@ import { GROUP_JOB } from "./jobs.ts";
 import { type LoadedPolicy, type PolicyLoader, resultKeyPrefix } from "./publish.ts";
 import { QueueExecutor, type QueueExecutorOptions } from "./queue_executor.ts";
 import { startRedis, statelessPolicy, type TestRedis, redisMissing } from "./testing.ts";
-import { type RunningWorker, runWorker } from "./worker.ts";
+import { type RunningWorker, runWorker, type WorkerOptions } from "./worker.ts";
 
 const { index, tokenizer: tok, tasks } = tinyWorld();
 const bomb: Task = { ...tasks[0]!, id: "bomb", question: "Which EXPLODE?", objectives: ["Which EXPLODE?"] };
@@ -74,7 +74,12 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
   });
 
   /** An orchestrator and `workers` in-process workers on a fresh queue. */
-  async function setup(loader: PolicyLoader | undefined, o: Partial<QueueExecutorOptions> = {}, workers = 2) {
+  async function setup(
+    loader: PolicyLoader | undefined,
+    o: Partial<QueueExecutorOptions> = {},
+    workers = 2,
+    wo: Partial<WorkerOptions> = {},
+  ) {
     const queueName = `test-${process.pid}-${n++}`;
     const logs: string[] = [];
     const log = (line: string) => logs.push(line);
@@ -98,6 +103,7 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
           handleSignals: false,
           name: `w${i}`,
           log,
+          ...wo,
         }),
       );
     }
@@ -195,7 +201,7 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
           expect(versions).toEqual(new Set([2]));
           expect(s.ex.stats).toEqual({ jobs: 2, groups: 1, dropped: 1, requeued: 1 });
           expect(s.logs.join("\n")).toMatch(
-            /used policy v1, learner is v2 \(bound 0\): dropped 1 groups, requeued as \S+\.0\.1/,
+            /used policy v1, learner is v2 \(bound 0\): dropped 1 groups, requeued as \S+\/1$/m,
           );
         } else {
           expect(versions).toEqual(new Set([1]));
@@ -247,10 +253,10 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
       await until(() => failures().length === 2, 5_000, "both failed attempts in the worker logs");
       // malformed job data fails at once (no retry), with the path of the problem
       const job = await s.ex.queue.add(GROUP_JOB, { format: 1, tasks: [] }, { attempts: 5 });
-      await expect(job.waitUntilFinished(s.ex.events, 10_000)).rejects.toThrow(
-        /is malformed:\n {2}submission: /,
-      );
-      expect((await s.ex.queue.getJob(job.id!))!.attemptsMade).toBe(1);
+      await until(async () => (await job.getState()) === "failed", 10_000, "the malformed job to fail");
+      const failed = (await s.ex.queue.getJob(job.id!))!;
+      expect(failed.failedReason).toMatch(/is malformed:\n {2}submission: /);
+      expect(failed.attemptsMade).toBe(1);
       // the same workers still serve
       const ok = await s.ex.submit(tasks.slice(0, 2), { groupSize: 2, maxTurns: 3 });
       expect(ok).toHaveLength(2);
@@ -294,6 +300,102 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
       expect(out).toMatch(/closed \(1 jobs done, 0 failed attempts\)/);
     } finally {
       if (child !== null && child.exitCode === null) child.kill("SIGKILL");
+      await s.close();
+    }
+  });
+
+  /** A worker child process (testing_worker_main.ts) serving `queueName` from a run dir; its output collected. */
+  function childWorker(queueName: string, runDir: string, extra: Record<string, string>) {
+    const main = fileURLToPath(new URL("./testing_worker_main.ts", import.meta.url));
+    const proc = spawn(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, REDIS_URL: redis.url, QUEUE: queueName, RUN_DIR: runDir, ...extra },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const o = { proc, out: "" };
+    proc.stdout!.on("data", (d) => (o.out += d));
+    proc.stderr!.on("data", (d) => (o.out += d));
+    return o;
+  }
+
+  it("SIGKILL a worker mid-job: its job runs again on another worker; every group comes back exactly once", async () => {
+    const s = await setup(scripted(), {}, 1, { lockDurationMs: 1000, stalledIntervalMs: 300 });
+    const runDir = join(tmp, "run-kill");
+    let child: ChildProcess | null = null;
+    try {
+      mkdirSync(runDir);
+      await index.save(join(runDir, "index.bin"));
+      tok.save(join(runDir, "tokenizer.json"));
+      await s.ex.publishPolicy(0, tinyModel());
+      // the child takes a job first (the in-process worker is paused), then is killed while it runs
+      await s.ws[0]!.close();
+      const c = childWorker(s.queueName, runDir, { DELAY_MS: "5000", LOCK_MS: "1000", STALLED_MS: "300" });
+      child = c.proc;
+      await until(() => c.out.includes("waiting for jobs"), 20_000, `the worker to start; output: ${c.out}`);
+      const some = tasks.slice(0, 4);
+      const config = { groupSize: 2, maxTurns: 2, maxNewTokens: 8, groupIdPrefix: "it0/" };
+      const pending = s.ex.submit(some, config);
+      await until(
+        async () => (await s.ex.queue.getJobCounts("active")).active === 1,
+        10_000,
+        "an active job",
+      );
+      c.proc.kill("SIGKILL");
+      const rescuer = await runWorker({
+        redisUrl: redis.url,
+        queueName: s.queueName,
+        env,
+        loader: scripted(),
+        handleSignals: false,
+        name: "rescuer",
+        log: (l) => s.logs.push(l),
+        lockDurationMs: 1000,
+        stalledIntervalMs: 300,
+      });
+      try {
+        const got = await pending;
+        expect(got.map((g) => g.groupId)).toEqual(some.map((t) => `it0/${t.id}`));
+        expect(got.every((g) => g.rollouts.length === 2)).toBe(true);
+        expect(s.ex.stats.groups).toBe(4);
+        expect(rescuer.stats.completed).toBe(4); // the killed worker's job included
+        const done = await s.ex.queue.getJobs(["completed"]);
+        expect(done.map((j) => j.id).sort()).toEqual(some.map((t) => `${s.ex.runId}/it0/${t.id}/0`).sort());
+      } finally {
+        await rescuer.close();
+      }
+    } finally {
+      if (child !== null && child.exitCode === null) child.kill("SIGKILL");
+      await s.close();
+    }
+  });
+
+  it("Redis crashes mid-submission: the executor reports it, waits, re-adds what was lost and completes", async () => {
+    const s = await setup(scripted(150), { jobTimeoutMs: 60_000 }, 2);
+    try {
+      await s.ex.publishPolicy(0, tinyModel());
+      const some = tasks.slice(0, 6);
+      const config = { groupSize: 2, maxTurns: 3, groupIdPrefix: "it0/" };
+      const want = await new InProcessExecutor(statelessPolicy(tok, known), env, { groupsPerJob: 1 }).submit(
+        some,
+        config,
+      );
+      const pending = s.ex.submit(some, config);
+      await until(
+        async () => ((await s.ex.queue.getJobCounts("active")).active ?? 0) > 0,
+        10_000,
+        "active jobs",
+      );
+      await redis.crash(1500);
+      const got = await pending;
+      expect(got).toEqual(want);
+      const log = s.logs.join("\n");
+      expect(log).toMatch(/lost Redis at redis:\/\/127\.0\.0\.1:\d+; reconnecting/);
+      expect(log).toMatch(/Redis at \S+ is back/);
+      expect(log).toMatch(/re-published policy v0/);
+      expect(log).toMatch(
+        /is not in Redis \(restarted\?\); adding it again|is not in Redis; adding the job again/,
+      );
+      expect(s.ex.stats.groups).toBe(6);
+    } finally {
       await s.close();
     }
   });

@@ -4,7 +4,7 @@
  * worker, in any order, produces the same groups).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,8 @@ export interface TestRedis {
   url: string;
   dir: string;
   stop(): void;
+  /** SIGKILLs the server (a crash: it keeps nothing) and starts a fresh one on the same port after `downMs`. */
+  crash(downMs: number): Promise<void>;
 }
 
 /** Why Redis tests cannot run here, or null when redis-server is installed. */
@@ -40,6 +42,14 @@ export function startRedis(): TestRedis {
   return {
     url,
     dir,
+    crash: async (downMs) => {
+      process.kill(Number(readFileSync(join(dir, "redis.pid"), "utf8")), "SIGKILL");
+      await new Promise((res) => setTimeout(res, downMs));
+      const again = spawnSync("bash", [REDIS_SCRIPT, "start", dir], { encoding: "utf8", timeout: 15_000 });
+      if (again.stdout.trim().split("\n").pop() !== url) {
+        throw new Error(`redis restart on ${url} failed (${again.status}): ${again.stdout} ${again.stderr}`);
+      }
+    },
     stop: () => {
       spawnSync("bash", [REDIS_SCRIPT, "stop", dir], { timeout: 15_000 });
       rmSync(dir, { recursive: true, force: true });

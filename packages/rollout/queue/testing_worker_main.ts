@@ -1,7 +1,8 @@
 /**
  * A worker process for queue_test.ts: `runWorker` from a run directory with the default model
- * loader, signals handled (as a worker process runs it). Env: REDIS_URL, QUEUE, RUN_DIR, and DELAY_MS
- * (a pause before each generate call, so a test can signal the process while a job is active).
+ * loader, signals handled (as a worker process runs it). Env: REDIS_URL, QUEUE, RUN_DIR, DELAY_MS
+ * (a pause before each generate call, so a test can signal the process while a job is active) and
+ * LOCK_MS and STALLED_MS (the job lock and the stalled-job check interval; default the worker's).
  * Not a test file and not exported.
  */
 import { modelLoader } from "./publish.ts";
@@ -18,6 +19,8 @@ const worker = await runWorker({
   redisUrl: env("REDIS_URL"),
   queueName: env("QUEUE"),
   runDir: env("RUN_DIR"),
+  lockDurationMs: process.env.LOCK_MS === undefined ? undefined : Number(process.env.LOCK_MS),
+  stalledIntervalMs: process.env.STALLED_MS === undefined ? undefined : Number(process.env.STALLED_MS),
   loader: async (p) => {
     const lp = await load(p);
     const generate = lp.policy.generate.bind(lp.policy);

@@ -76,6 +76,11 @@ export interface WorkerOptions {
    * Default 600000 (10 min).
    */
   lockDurationMs?: number;
+  /**
+   * How often this worker looks for stalled jobs (of workers that died) to run again, in ms. Default
+   * 30000. One check per interval serves the whole queue, so every worker of a queue should use one value.
+   */
+  stalledIntervalMs?: number;
   /** Close on SIGINT / SIGTERM (default true; off in tests and when the caller handles signals). */
   handleSignals?: boolean;
   /** Name in logs and results. Default `<hostname>:<pid>:<random>`. */
@@ -205,6 +210,7 @@ export async function runWorker(opts: WorkerOptions): Promise<RunningWorker> {
     connection,
     concurrency: opts.concurrency ?? 1,
     lockDuration: opts.lockDurationMs ?? 600_000,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
     autorun: true,
   });
   worker.on("completed", (job) => {

@@ -3,7 +3,8 @@
  * leaves of the config schema (config.ts); each value is converted by the field's kind and checked,
  * so a bad flag or value fails here with the flag, the value and what is allowed (exit code 2).
  * Besides config flags: `--run DIR` (the run directory a stage reads and writes; same as `--out`),
- * `--resume DIR` (a checkpoint to continue from) and `--help`.
+ * `--resume DIR` (a checkpoint to continue from) and `--help`; `--redis`, `--queue` and
+ * `--concurrency` are short for `--rollout.redis`, `--rollout.queueName`, `--rollout.concurrency`.
  *
  * Test: `npx vitest run cli_test.ts`.
  */
@@ -18,10 +19,19 @@ export const COMMANDS = {
   sft: "cold start on scripted-teacher trajectories → sft/ checkpoint",
   rl: "MemPO (or --rl.algo grpo) from the SFT checkpoint → rl/ checkpoint",
   eval: "evaluate the run's checkpoints on held-out N-objective tasks → eval.json, report.md",
+  worker:
+    "run RL rollout jobs from the run's queue (--rollout.queue bullmq) until SIGTERM: --run DIR [--redis URL]",
   help: "print this help",
 } as const;
 
 export type Command = keyof typeof COMMANDS;
+
+const ALIASES: Record<string, string> = {
+  run: "out",
+  redis: "rollout.redis",
+  queue: "rollout.queueName",
+  concurrency: "rollout.concurrency",
+};
 
 export interface ParsedCli {
   command: Command;
@@ -55,7 +65,7 @@ export function parseCli(argv: readonly string[]): ParsedCli {
     }
     const eq = arg.indexOf("=");
     let name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (name === "run") name = "out";
+    name = ALIASES[name] ?? name;
     const field = fields.get(name);
     if (name !== "resume" && field === undefined) {
       throw new ConfigError(

@@ -200,6 +200,25 @@ export const configSchema = z.object({
       saveEvery: f(int(0), 0, "checkpoint every k iterations (0 = only at the end)"),
     })
     .prefault({}),
+  rollout: z
+    .object({
+      queue: f(
+        z.enum(["none", "bullmq"]),
+        "none",
+        "where RL rollouts (and their memory scores) run: this process, or mempo worker processes through Redis",
+      ),
+      redis: f(z.string(), "", "Redis URL of the bullmq queue, e.g. redis://127.0.0.1:6379"),
+      queueName: f(z.string(), "", 'BullMQ queue name ("" = mempo-<run directory name>)'),
+      groupsPerJob: f(
+        int(0),
+        0,
+        "tasks per rollout job (0 = one batched job per objective count in process, 1 on the queue)",
+      ),
+      maxPolicyLag: f(int(0), 0, "policy versions a queued rollout may lag the learner (0 = on-policy)"),
+      concurrency: f(int(1), 1, "jobs one mempo worker runs at once"),
+      policyRoot: f(z.string(), "", 'mempo worker: where this machine sees <run>/policies ("" = that path)'),
+    })
+    .prefault({}),
   eval: z
     .object({
       temperature: f(z.number().min(0), 0, "0 = greedy decoding"),

@@ -2,8 +2,9 @@
  * The `mempo` CLI: end-to-end MemPO training on the embedded default data, in the order it runs —
  * parse flags → resolve and print the config → open the run directory → data → tokenizer → SFT cold
  * start → RL (MemPO, or GRPO with `--rl.algo grpo`) → evaluation on held-out 2/4/6-objective tasks.
- * `mempo data|tokenizer|sft|rl|eval --run DIR` runs one stage on a run directory; `mempo help` lists
- * every flag with its default.
+ * `mempo data|tokenizer|sft|rl|eval --run DIR` runs one stage on a run directory; `mempo worker --run
+ * DIR` serves the run's rollout queue (`--rollout.queue bullmq`); `mempo help` lists every flag with
+ * its default.
  *
  *   npm run train                                  # default profile, ≈11 min on 2 cores
  *   npx mempo train --profile smoke --out /tmp/r   # about a minute
@@ -25,6 +26,7 @@ import { pretrain } from "./stages/pretrain.ts";
 import { rlStage } from "./stages/rl.ts";
 import { sftStage } from "./stages/sft.ts";
 import { loadTokenizer, tokenizerStage } from "./stages/tokenizer.ts";
+import { workerCommand } from "./stages/worker.ts";
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad flags). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -62,6 +64,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   // 2. The run directory (config.json written there), the resolved config printed, the backend.
   if (command === "pretrain") return pretrainCommand(config);
+  if (command === "worker") {
+    setBackend(config.backend);
+    return workerCommand(config);
+  }
   const run = openRun(config);
   run.log(`mempo ${command} → ${run.dir}\nconfig ${JSON.stringify(run.config, null, 2)}`);
   setBackend(config.backend);

@@ -2,8 +2,9 @@
  * Stage 4, RL: MemPO from the SFT checkpoint. One iteration, in the order of DESIGN.md §6 and the
  * equation numbers of docs/algorithm.md (each step one call into @mempo/rollout or @mempo/rl):
  *
- *   rollouts     `rl.tasksPerIteration` training tasks × G = `rl.groupSize`, `mem` retention
- *   P, ε         every `<mem>` scored: P(gold | question, memory), ε = P(gold | question, full history)
+ *   rollouts     `rl.tasksPerIteration` training tasks × G = `rl.groupSize`, `mem` retention, and
+ *   P, ε         every `<mem>` scored: P(gold | question, memory), ε = P(gold | question, full history),
+ *                both where the rollouts run (this process, or `mempo worker`s: `--rollout.queue`)
  *   R^T, A^T     trajectory reward (eq. 1) → group advantage (eq. 2, `rl.estimator`)
  *   R^M, A^M     memory reward P − ε (eqs. 3–4) → memory advantage within the group (eq. 5)
  *   routing      A^T on every generated token, + w·A^M on the `<mem>` tokens (eq. 6)
@@ -24,12 +25,10 @@ import {
   groupIds,
   learnerStep,
   memorySegments,
-  type ModelPolicy,
   modelPolicy,
   objectiveScores,
   type Rollout,
-  runGroups,
-  scoreMemories,
+  type RolloutExecutor,
   tokenBatch,
   turnSeed,
 } from "@mempo/rollout";
@@ -39,6 +38,7 @@ import { type Config, rlConfig } from "../config.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, requireFile, round } from "../run_dir.ts";
 import { type Data, maxTurns } from "./data.ts";
+import { openExecutor } from "./worker.ts";
 
 /**
  * What goes between the memory and `<answer>` in the memory-score contexts: nothing (eq. 3), or the
@@ -98,97 +98,97 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
     `rl: ${cfg.algo} from ${fromRl ? `iteration ${first} of ${start.resume!.info.step}` : "the SFT model"}: ` +
       `${cfg.iterations} iterations × ${cfg.tasksPerIteration} tasks × G = ${cfg.groupSize}`,
   );
+  const executor = await openExecutor(run, policy, { retriever: data.index, tokenizer: tok });
   const progress = startProgress(`rl`, cfg.iterations, run.config.log);
   let noSignal = 0; // iterations where every group's rewards were equal (A^T = 0 everywhere)
-  for (let it = first; it < cfg.iterations; it++) {
-    const t0 = performance.now();
-    const groups = await iterationRollouts(policy, run.config, it, data, tok);
-    const rollouts = groups.flatMap((g) => g.rollouts);
-    // P and ε for every <mem>, teacher-forcing the gold answer with the rollout policy
-    if (memory) {
-      const bridge = memoryBridge(cfg.memoryLayout);
-      const sampling = { temperature: cfg.temperature };
-      await phase("memory-scoring", () => scoreMemories(policy, groups, tok, sampling, bridge));
-    }
-    const tRollout = (performance.now() - t0) / 1000;
-    // eq. 1: R^T per rollout; eq. 2: A^T within each task's group
-    const rT = trajectoryRewards(objectiveScores(rollouts), rl.rewardMode);
-    const aT = computeAdvantages(rl.estimator, rT, groupIds(rollouts), { epsilon: rl.epsilon });
-    // eqs. 3–4: R^M = P − ε per memory; eq. 5: A^M within each group (none for GRPO)
-    const { segments } = memorySegments(memory ? rollouts : []);
-    const rM = memoryRewards(segments);
-    const aM = memoryAdvantages(rM.rewards, segments, {
-      normalization: rl.memoryNormalization,
-      epsilon: rl.epsilon,
-      stdFloor: rl.memoryStdFloor,
-    });
-    // eq. 6: A^T on every generated token, + w·A^M on the tokens of each turn's <mem>
-    const batch = tokenBatch(
-      rollouts,
-      aT.advantages,
-      memory ? { segments, advantages: aM.advantages } : null,
-      rl.memoryWeight,
-    );
-    // eq. 7: one PPO-clip + β·k3 step (log π_ref from the frozen SFT model), AdamW
-    const res = await learnerStep(model, opt, batch, rl, {
-      refPolicy: ref,
-      microBatchTokens: cfg.microBatchTokens,
-      temperature: cfg.temperature,
-    });
-    policy.version = it + 1;
-    if (aT.zeroStdGroupFraction === 1) noSignal++;
-    const mean = (f: (r: Rollout) => number) => rollouts.reduce((s, r) => s + f(r), 0) / rollouts.length;
-    run.metric({
-      stage: "rl",
-      algo: cfg.algo,
-      iteration: it + 1,
-      reward: round(rT.reduce((a, b) => a + b, 0) / rT.length),
-      f1: round(
-        mean((r) => r.score.f1),
-        2,
-      ),
-      em: round(
-        mean((r) => r.score.em),
-        2,
-      ),
-      answerRate: round(mean((r) => +(r.finish === "answer"))),
-      formatFailureRate: round(mean((r) => +(r.finish === "malformed"))),
-      turns: round(
-        mean((r) => r.steps.length),
-        2,
-      ),
-      tt: round(
-        mean((r) => r.tt),
-        1,
-      ),
-      pt: round(
-        mean((r) => r.pt),
-        1,
-      ),
-      zeroStdGroupFraction: round(aT.zeroStdGroupFraction),
-      memoryReward: round(
-        rM.rewards.length === 0 ? 0 : rM.rewards.reduce((a, b) => a + b, 0) / rM.rewards.length,
-      ),
-      absMemoryAdvantage: round(aM.meanAbsAdvantage),
-      loss: round(res.loss),
-      clipFraction: round(res.metrics.clipFraction),
-      refKl: round(res.metrics.refKl, 6),
-      lr: res.lr,
-      gradNorm: round(res.gradNorm),
-      rollout_s: round(tRollout, 2),
-      update_s: round((performance.now() - t0) / 1000 - tRollout, 2),
-    });
-    progress.tick(it + 1, {
-      reward: rT.reduce((a, b) => a + b, 0) / rT.length,
-      f1: mean((r) => r.score.f1),
-      fmtFail: mean((r) => +(r.finish === "malformed")),
-      kl: res.metrics.refKl,
-    });
-    if (cfg.saveEvery > 0 && (it + 1) % cfg.saveEvery === 0 && it + 1 < cfg.iterations) {
-      await phase("checkpoint", () =>
-        saveRunCheckpoint(run, run.path("rl"), model, { stage: "rl", step: it + 1 }, { optimizer: opt }),
+  try {
+    for (let it = first; it < cfg.iterations; it++) {
+      const t0 = performance.now();
+      await executor.publishPolicy(it, model);
+      // rollouts, and (MemPO) P and ε of every <mem> teacher-forced by the policy that wrote it
+      const groups = await iterationRollouts(executor, run.config, it, data);
+      const rollouts = groups.flatMap((g) => g.rollouts);
+      const tRollout = (performance.now() - t0) / 1000;
+      // eq. 1: R^T per rollout; eq. 2: A^T within each task's group
+      const rT = trajectoryRewards(objectiveScores(rollouts), rl.rewardMode);
+      const aT = computeAdvantages(rl.estimator, rT, groupIds(rollouts), { epsilon: rl.epsilon });
+      // eqs. 3–4: R^M = P − ε per memory; eq. 5: A^M within each group (none for GRPO)
+      const { segments } = memorySegments(memory ? rollouts : []);
+      const rM = memoryRewards(segments);
+      const aM = memoryAdvantages(rM.rewards, segments, {
+        normalization: rl.memoryNormalization,
+        epsilon: rl.epsilon,
+        stdFloor: rl.memoryStdFloor,
+      });
+      // eq. 6: A^T on every generated token, + w·A^M on the tokens of each turn's <mem>
+      const batch = tokenBatch(
+        rollouts,
+        aT.advantages,
+        memory ? { segments, advantages: aM.advantages } : null,
+        rl.memoryWeight,
       );
+      // eq. 7: one PPO-clip + β·k3 step (log π_ref from the frozen SFT model), AdamW
+      const res = await learnerStep(model, opt, batch, rl, {
+        refPolicy: ref,
+        microBatchTokens: cfg.microBatchTokens,
+        temperature: cfg.temperature,
+      });
+      if (aT.zeroStdGroupFraction === 1) noSignal++;
+      const mean = (f: (r: Rollout) => number) => rollouts.reduce((s, r) => s + f(r), 0) / rollouts.length;
+      run.metric({
+        stage: "rl",
+        algo: cfg.algo,
+        iteration: it + 1,
+        reward: round(rT.reduce((a, b) => a + b, 0) / rT.length),
+        f1: round(
+          mean((r) => r.score.f1),
+          2,
+        ),
+        em: round(
+          mean((r) => r.score.em),
+          2,
+        ),
+        answerRate: round(mean((r) => +(r.finish === "answer"))),
+        formatFailureRate: round(mean((r) => +(r.finish === "malformed"))),
+        turns: round(
+          mean((r) => r.steps.length),
+          2,
+        ),
+        tt: round(
+          mean((r) => r.tt),
+          1,
+        ),
+        pt: round(
+          mean((r) => r.pt),
+          1,
+        ),
+        zeroStdGroupFraction: round(aT.zeroStdGroupFraction),
+        memoryReward: round(
+          rM.rewards.length === 0 ? 0 : rM.rewards.reduce((a, b) => a + b, 0) / rM.rewards.length,
+        ),
+        absMemoryAdvantage: round(aM.meanAbsAdvantage),
+        loss: round(res.loss),
+        clipFraction: round(res.metrics.clipFraction),
+        refKl: round(res.metrics.refKl, 6),
+        lr: res.lr,
+        gradNorm: round(res.gradNorm),
+        rollout_s: round(tRollout, 2),
+        update_s: round((performance.now() - t0) / 1000 - tRollout, 2),
+      });
+      progress.tick(it + 1, {
+        reward: rT.reduce((a, b) => a + b, 0) / rT.length,
+        f1: mean((r) => r.score.f1),
+        fmtFail: mean((r) => +(r.finish === "malformed")),
+        kl: res.metrics.refKl,
+      });
+      if (cfg.saveEvery > 0 && (it + 1) % cfg.saveEvery === 0 && it + 1 < cfg.iterations) {
+        await phase("checkpoint", () =>
+          saveRunCheckpoint(run, run.path("rl"), model, { stage: "rl", step: it + 1 }, { optimizer: opt }),
+        );
+      }
     }
+  } finally {
+    await executor.close();
   }
   progress.done();
   await phase("checkpoint", () =>
@@ -206,16 +206,10 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
 }
 
 /**
- * G rollouts of each of iteration `it`'s tasks with `mem` retention: one batched runGroups per
- * objective count N (the turn budget depends on N).
+ * G rollouts of each of iteration `it`'s tasks with `mem` retention, their memories scored for MemPO:
+ * one submission per objective count N (the turn budget depends on N).
  */
-async function iterationRollouts(
-  policy: ModelPolicy,
-  config: Config,
-  it: number,
-  data: Data,
-  tok: Tokenizer,
-) {
+async function iterationRollouts(executor: RolloutExecutor, config: Config, it: number, data: Data) {
   const tasks = iterationTasks(data, config, it);
   const groups = [];
   for (const n of [...new Set(tasks.map((t) => t.objectives.length))].sort((a, b) => a - b)) {
@@ -228,9 +222,11 @@ async function iterationRollouts(
       maxNewTokens: config.rl.maxNewTokens,
       sampling: { temperature: config.rl.temperature },
       seed: turnSeed(config.seed, it * 64 + n),
+      memoryReward: config.rl.algo === "mempo",
+      memoryBridge: memoryBridge(config.rl.memoryLayout),
       groupIdPrefix: `it${it}/n${n}/`,
     } as const;
-    groups.push(...(await runGroups(policy, some, rollout, { retriever: data.index, tokenizer: tok })));
+    groups.push(...(await executor.submit(some, rollout, it)));
   }
   return groups;
 }

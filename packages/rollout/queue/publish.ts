@@ -94,7 +94,7 @@ export function modelLoader(o: ModelLoaderOptions = {}): PolicyLoader {
       throw new Error(
         `cannot load policy version ${p.version} from ${dir}: ${(e as Error).message}. ` +
           "A worker on another machine needs the orchestrator's policies directory (a shared mount, " +
-          "or a synced copy passed as policyRoot / --policy-root)",
+          "or a synced copy passed as policyRoot / mempo worker --rollout.policyRoot)",
       );
     }
     const policy = modelPolicy(model, {

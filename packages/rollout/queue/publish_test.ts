@@ -124,7 +124,7 @@ describe("policy files", () => {
 
   it("a missing checkpoint names the directory and the fix; a bad record names the key and field", async () => {
     await expect(modelLoader()(published(4))).rejects.toThrow(
-      /cannot load policy version 4 from \/x\/policy-4: .*policyRoot \/ --policy-root/,
+      /cannot load policy version 4 from \/x\/policy-4: .*policyRoot \/ mempo worker --rollout.policyRoot/,
     );
     expect(localPolicyDir(published(4), "/mnt/p")).toBe("/mnt/p/policy-4");
     expect(() => parsePublished('{"version": -1, "dir": "d", "publishedAt": ""}', "key k")).toThrow(

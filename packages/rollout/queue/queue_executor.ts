@@ -129,6 +129,7 @@ export class QueueExecutor implements RolloutExecutor {
     const name = o.queueName ?? DEFAULT_QUEUE;
     const log = o.log ?? ((line: string) => console.log(line));
     const probe = new IORedis(o.redisUrl, { lazyConnect: true, retryStrategy: () => null });
+    probe.on("error", () => undefined); // the connect error below says it
     await probe.connect().catch((e: Error) => {
       probe.disconnect();
       throw new Error(

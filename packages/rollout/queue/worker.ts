@@ -152,10 +152,16 @@ export async function runWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { Worker: BullWorker, UnrecoverableError } = await import("bullmq");
   const { Redis: IORedis } = await import("ioredis");
   const redis: Redis = new IORedis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  const quiet = () => undefined; // the connect error below says it
+  redis.on("error", quiet);
   await redis.connect().catch((e: Error) => {
     redis.disconnect();
-    throw new Error(`runWorker: cannot reach Redis at ${opts.redisUrl}: ${e.message}`);
+    throw new Error(
+      `runWorker: cannot reach Redis at ${opts.redisUrl}: ${e.message} (is the trainer's Redis running and reachable from here?)`,
+    );
   });
+  redis.off("error", quiet);
+  redis.on("error", (e: Error) => log(`worker ${name}: Redis: ${e.message}`));
   const loader =
     opts.loader ??
     modelLoader({ policyRoot: opts.policyRoot, backend: opts.backend, maxBatchTokens: opts.maxBatchTokens });

@@ -10,7 +10,7 @@
 import { type Backend, keep, type Tensor, tensor, zeros } from "@mempo/kernels";
 import type { ModelConfig } from "./config.ts";
 import { paramSpecs } from "./params_spec.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 
 export interface ModelOptions {
   /** Backend (or its name) for the parameters; default the kernels' current backend. */

@@ -5,7 +5,7 @@
  * Besides config flags: `--run DIR` (the run directory a stage reads and writes; same as `--out`),
  * `--resume DIR` (a checkpoint to continue from) and `--help`.
  *
- * Test: `npx vitest run cli_test.ts`.
+ * Test: `npx vitest run config_test.ts main_test.ts` (flags, values, errors and exit code 2).
  */
 import { type ConfigField, ConfigError, configFields } from "./config.ts";
 

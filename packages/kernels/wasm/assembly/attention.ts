@@ -13,7 +13,7 @@
 // Layouts: q/out [B,T,H,Dh], k/v [B,T,Hkv,Dh], lse [B,H,T]. Valid keys of query t in row b:
 // j ≤ min(t, keyEnd[b] − 1) and j ≥ max(0, keyStart[b]), and in a packed row (t in a segment starting
 // at s0) j < prefixLen[b] or j ≥ s0; a row without keys gives zeros.
-// Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts.
+// Test: packages/kernels/wasm/rows_test.ts and spec/attention_test.ts.
 import { AttentionArgs, AttentionBackwardArgs, AttentionDecodeArgs } from "./args";
 import { gemm } from "./matmul";
 import { expv } from "./math";

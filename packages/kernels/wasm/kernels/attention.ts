@@ -5,7 +5,7 @@
  * no block straddles a segment) and sizes the per-thread score buffers (BQ × T floats forward, twice
  * that backward).
  *
- * Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts (against ts).
+ * Test: packages/kernels/wasm/rows_test.ts and spec/attention_test.ts (against ts).
  */
 import type { AttentionArgs, AttentionBackwardArgs, AttentionDecodeArgs } from "../../kernel_types.ts";
 import { getEngine, type WasmEngine } from "../engine.ts";

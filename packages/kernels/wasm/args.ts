@@ -22,60 +22,27 @@ type Layout = Readonly<Record<string, Kind>>;
 const ROWS = { rows: "i32", D: "i32", per: "i32" } as const;
 /** A flat array of n elements split into units of `size` elements. */
 const CHUNKS = { n: "i32", size: "i32" } as const;
-/** Query and key/value tensors, masks and per-thread score buffers (assembly/attention.ts). */
+/**
+ * Attention (assembly/attention.ts): BQ query rows per block; thread i's score buffer is at
+ * scratch + i·scratchBytes; blocks: i32 × 4 each (b, i0, rows, s0); rowFirst: the first block of each
+ * row, i32 [B + 1]; prefixLen: the shared prefix of each packed row, i32 [B] (0: no packed rows).
+ */
 const ATTENTION_HEAD = {
-  q: "ptr",
-  k: "ptr",
-  v: "ptr",
-  out: "ptr",
-  B: "i32",
-  T: "i32",
-  H: "i32",
-  Hkv: "i32",
-  Dh: "i32",
-  scale: "f32",
-  keyStart: "ptr",
-  /** Query rows per block. */
-  BQ: "i32",
-  /** Per-thread score buffers: thread i uses scratch + i·scratchBytes. */
-  scratch: "ptr",
-  scratchBytes: "i32",
-} as const;
+  ...{ q: "ptr", k: "ptr", v: "ptr", out: "ptr", B: "i32", T: "i32", H: "i32", Hkv: "i32", Dh: "i32" },
+  ...{ scale: "f32", keyStart: "ptr", BQ: "i32", scratch: "ptr", scratchBytes: "i32" },
+} as const satisfies Layout;
 const ATTENTION = {
   ...ATTENTION_HEAD,
-  lse: "ptr",
-  keyEnd: "ptr",
-  /** Query blocks, i32 × 4 each: (b, i0, rows, s0). */
-  blocks: "ptr",
-  nBlocks: "i32",
-  /** First block of each row, i32 [B + 1]. */
-  rowFirst: "ptr",
-  /** Shared-prefix length of each packed row, i32 [B]; 0: no packed rows. */
-  prefixLen: "ptr",
-} as const;
+  ...{ lse: "ptr", keyEnd: "ptr", blocks: "ptr", nBlocks: "i32", rowFirst: "ptr", prefixLen: "ptr" },
+} as const satisfies Layout;
 
 /** Every kernel export and its argument fields, in the order the pool indexes them. */
 export const ARGS = {
+  /** batchUnits: batch, or 1 when strideOut = 0 (the batch is summed inside each unit). */
   matmul: {
-    a: "ptr",
-    b: "ptr",
-    out: "ptr",
-    bias: "ptr",
-    batch: "i32",
-    M: "i32",
-    N: "i32",
-    K: "i32",
-    transA: "bool",
-    transB: "bool",
-    strideA: "i32",
-    strideB: "i32",
-    strideOut: "i32",
-    accumulate: "bool",
-    rowsPerUnit: "i32",
-    colsPerUnit: "i32",
-    rowUnits: "i32",
-    colUnits: "i32",
-    /** batch, or 1 when strideOut = 0 (the batch is summed inside each unit). */
+    ...{ a: "ptr", b: "ptr", out: "ptr", bias: "ptr", batch: "i32", M: "i32", N: "i32", K: "i32" },
+    ...{ transA: "bool", transB: "bool", strideA: "i32", strideB: "i32", strideOut: "i32" },
+    ...{ accumulate: "bool", rowsPerUnit: "i32", colsPerUnit: "i32", rowUnits: "i32", colUnits: "i32" },
     batchUnits: "i32",
   },
   attention: ATTENTION,
@@ -87,21 +54,10 @@ export const ARGS = {
   siluBackward: { ...CHUNKS, dOut: "ptr", x: "ptr", dX: "ptr" },
   swiglu: { ...CHUNKS, gate: "ptr", up: "ptr", out: "ptr" },
   swigluBackward: { ...CHUNKS, dOut: "ptr", gate: "ptr", up: "ptr", dGate: "ptr", dUp: "ptr" },
+  /** stepSize = lr / (1 − beta1^step), rBc2 = 1 / √(1 − beta2^step), decay = 1 − lr · weightDecay. */
   adamw: {
-    ...CHUNKS,
-    param: "ptr",
-    grad: "ptr",
-    m: "ptr",
-    v: "ptr",
-    beta1: "f32",
-    beta2: "f32",
-    /** lr / (1 − beta1^step) */
-    stepSize: "f32",
-    /** 1 / √(1 − beta2^step) */
-    rBc2: "f32",
-    eps: "f32",
-    /** 1 − lr · weightDecay */
-    decay: "f32",
+    ...{ ...CHUNKS, param: "ptr", grad: "ptr", m: "ptr", v: "ptr", beta1: "f32", beta2: "f32" },
+    ...{ stepSize: "f32", rBc2: "f32", eps: "f32", decay: "f32" },
   },
   layernorm: {
     ...ROWS,

@@ -1,8 +1,8 @@
 /**
  * Host side of the wasm matmul: splits the strided batched GEMM into work units and writes the
- * matmul fields of the argument block (args.ts). Units are (batch item × row block × column block): batch items
- * first; when they cannot keep every thread busy, rows and columns are split into the most square
- * blocks (each unit repacks its slices of A and B, so square units waste the least).
+ * matmul fields of the argument block (args.ts). Units are (batch item × row block × column block):
+ * batch items first; when they cannot keep every thread busy, rows and columns are split into the most
+ * square blocks (each unit repacks its slices of A and B, so square units waste the least).
  *
  * Test: packages/kernels/wasm/matmul_test.ts (engine level) and spec/matmul_test.ts (against ts).
  */

@@ -6,7 +6,7 @@
  * `--resume DIR` (a checkpoint to continue from) and `--help`; `--redis`, `--queue` and
  * `--concurrency` are short for `--rollout.redis`, `--rollout.queueName`, `--rollout.concurrency`.
  *
- * Test: `npx vitest run cli_test.ts`.
+ * Test: `npx vitest run config_test.ts main_test.ts` (flags, values, errors and exit code 2).
  */
 import { type ConfigField, ConfigError, configFields } from "./config.ts";
 

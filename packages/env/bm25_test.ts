@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { makeAnalyzer } from "./analyzer.ts";
 import { BM25Index } from "./bm25.ts";
 import type { Document } from "./corpus_io.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { generateWorld } from "./world/generate.ts";
 import { questionMeta } from "./world/questions.ts";
 

@@ -21,7 +21,7 @@ export * from "./information.ts";
 export * from "./parse.ts";
 export * from "./prompt.ts";
 export * from "./retriever.ts";
-export * from "./rng.ts";
+export { hashString, Rng, type RngState } from "@mempo/kernels/random";
 export * from "./scoring.ts";
 export * from "./tasks.ts";
 export * from "./teacher.ts";

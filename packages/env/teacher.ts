@@ -15,7 +15,7 @@
 import type { QARecord } from "./corpus_io.ts";
 import type { Agent } from "./episode.ts";
 import { lastInformation, type ShownDocument } from "./information.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { normalizeAnswer } from "./scoring.ts";
 import type { Task } from "./tasks.ts";
 import { type Hop, questionMeta } from "./world/questions.ts";

@@ -75,11 +75,8 @@ export interface RandnOptions extends CreateOptions {
 
 /** Normal samples N(mean, std²) from the seeded PRNG (identical on every machine and backend). */
 export function randn(shape: readonly number[], opts: RandnOptions = {}): Tensor {
-  const rng = new Rng(opts.seed ?? 0);
-  const std = opts.std ?? 1;
-  const mean = opts.mean ?? 0;
   const vals = new Float64Array(shapeSize(shape));
-  for (let i = 0; i < vals.length; i++) vals[i] = mean + std * rng.normal();
+  new Rng(opts.seed ?? 0).fillNormal(vals, opts.mean ?? 0, opts.std ?? 1);
   const t = empty(shape, opts, "randn");
   return t.write(vals);
 }
@@ -111,6 +108,6 @@ export function randint(
 ) {
   const rng = new Rng(opts.seed ?? 0);
   const vals = new Int32Array(shapeSize(shape));
-  for (let i = 0; i < vals.length; i++) vals[i] = rng.int(n);
+  for (let i = 0; i < vals.length; i++) vals[i] = rng.int(0, n - 1);
   return empty(shape, { backend: opts.backend, dtype: "i32" }, "randint").write(vals);
 }

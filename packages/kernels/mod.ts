@@ -66,7 +66,7 @@ export {
   Profiler,
   phase,
 } from "./profile.ts";
-export { Rng } from "./random.ts";
+export { hashString, Rng, type RngState } from "./random.ts";
 export {
   findBackend,
   getBackend,

@@ -4,8 +4,9 @@
  * - `registerBackend(b)` makes a backend selectable; `setBackend(name)` selects the default for new
  *   tensors; the env var MEMPO_BACKEND (read at first use of `getBackend()`) picks the initial default
  *   (otherwise "ts").
- * - `registerKernel({kernelName, backendName, fn})`; `getKernel(name, backendName)` walks the
- *   backend's `fallback` chain (e.g. wasm → ts), so a backend can accelerate only some kernels.
+ * - `registerKernel({kernelName, backendName, fn})` (once per pair); `getKernel(name, backendName)`
+ *   walks the backend's `fallback` chain (e.g. wasm → ts), so a backend can accelerate only some
+ *   kernels.
  *
  * Test: packages/kernels/spec/registry_test.ts.
  */
@@ -84,9 +85,16 @@ export function resolveBackend(b: Backend | string | undefined, where: string): 
   return b;
 }
 
-/** Registers a kernel implementation for one backend (replacing any earlier one). */
+/** Registers a kernel implementation for one backend; a second one for the same pair throws. */
 export function registerKernel<K extends KernelName>(config: KernelConfig<K>): void {
-  kernels.set(key(config.kernelName, config.backendName), config.fn);
+  const k = key(config.kernelName, config.backendName);
+  if (kernels.has(k)) {
+    throw new Error(
+      `registerKernel: "${config.kernelName}" is already registered for backend "${config.backendName}". ` +
+        "Fix: register each (kernel, backend) pair once, e.g. from the backend module's top level.",
+    );
+  }
+  kernels.set(k, config.fn);
 }
 
 /** The kernel registered exactly for (name, backend), without fallback; undefined if none. */
@@ -97,10 +105,7 @@ export function getKernelExact<K extends KernelName>(
   return kernels.get(key(kernelName, backendName)) as KernelMap[K] | undefined;
 }
 
-/**
- * The kernel for (name, backend), following `fallback` links; throws naming the chain tried.
- * Returns the implementation and the backend name that provided it.
- */
+/** The kernel for (name, backend), following `fallback` links; throws naming the chain tried. */
 export function getKernel<K extends KernelName>(kernelName: K, backendName: string): KernelMap[K] {
   const tried: string[] = [];
   let name: string | undefined = backendName;

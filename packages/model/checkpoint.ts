@@ -16,7 +16,7 @@ import type { ModelConfig } from "./config.ts";
 import { fromHfConfig, toHfConfig } from "./hf_config.ts";
 import { paramsFromHf, paramsToHf } from "./hf_layout.ts";
 import { Model, type ModelOptions } from "./params.ts";
-import { Rng, type RngState } from "./rng.ts";
+import { Rng, type RngState } from "@mempo/kernels/random";
 import { type NamedTensor, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
 import { AdamW, type TrainConfig } from "./train.ts";
 

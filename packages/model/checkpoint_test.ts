@@ -7,7 +7,7 @@ import { toHfConfig } from "./hf_config.ts";
 import { forwardLogprobs, sftStep } from "./logprobs.ts";
 import { Model } from "./params.ts";
 import { type PresetName, preset } from "./presets.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { type NamedTensor, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
 import { randomItems } from "./testing.ts";
 import { AdamW } from "./train.ts";

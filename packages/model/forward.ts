@@ -8,7 +8,8 @@
  * Shapes: R = B·T rows of the residual stream x [R, d]; q [B,T,H,Dh], k/v [B,T,Hkv,Dh]; the output head
  * runs only on the N rows listed in `rows` (hsel [N, d] → logits [N, V]).
  *
- * Test: `npx vitest run model_test.ts` (gradient check, cache equivalence).
+ * Test: `npx vitest run gradcheck_test.ts generate_test.ts reference_test.ts` (gradient check, cache
+ * equivalence, the HF reference).
  */
 import {
   type AttentionOptions,

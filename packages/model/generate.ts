@@ -19,7 +19,7 @@ import { type FloatArray, hostArray, phase, type Tensor, tidy } from "@mempo/ker
 import { type AttendMode, type ForwardBatch, forward } from "./forward.ts";
 import { KvCache } from "./kv_cache.ts";
 import type { Model } from "./params.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { resolveSampling, type SamplingConfig, sampleToken } from "./sample.ts";
 import { treeForward } from "./tree_forward.ts";
 

@@ -10,7 +10,7 @@ import { generate } from "./generate.ts";
 import { forwardLogprobs } from "./logprobs.ts";
 import { Model } from "./params.ts";
 import { type PresetName, preset } from "./presets.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 
 function prompts(vocab: number, lens: number[], seed: number): Uint32Array[] {
   const r = new Rng(seed);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { forwardLogprobs } from "./logprobs.ts";
 import { Model } from "./params.ts";
 import { type PresetName, preset } from "./presets.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { randomItems } from "./testing.ts";
 
 /**

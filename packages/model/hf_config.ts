@@ -6,7 +6,7 @@
  * q/k/v bias is written as Qwen2, without as Llama. Features this model lacks (rope scaling, sliding
  * windows, output-projection bias, other activations) are refused with the field name.
  *
- * Test: `npx vitest run hf_config_test.ts`.
+ * Test: `npx vitest run config_test.ts` (the "HF config.json mapping" cases).
  */
 import { type ModelConfig, resolveConfig } from "./config.ts";
 

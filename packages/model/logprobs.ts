@@ -9,7 +9,7 @@
  * Temperature: logp = log softmax(logits / T) (default T = 1), matching `generate`'s reported log-probs
  * at the same temperature.
  *
- * Test: `npx vitest run gradcheck_test.ts logprobs_test.ts`.
+ * Test: `npx vitest run gradcheck_test.ts train_test.ts`.
  */
 import {
   dispose,

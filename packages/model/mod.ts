@@ -38,7 +38,7 @@ export { forwardLogprobs, type LogprobOptions, type LogprobPass, sftStep } from 
 export { layerNames, Model, type ModelOptions } from "./params.ts";
 export { countParams, type InitKind, type ParamSpec, paramSpecs } from "./params_spec.ts";
 export { PRESETS, type PresetName, preset } from "./presets.ts";
-export { Rng, type RngState } from "./rng.ts";
+export { Rng, type RngState } from "@mempo/kernels/random";
 export {
   type NamedTensor,
   parseSafetensors,

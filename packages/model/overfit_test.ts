@@ -10,7 +10,7 @@ import { generate } from "./generate.ts";
 import { sftStep } from "./logprobs.ts";
 import { Model } from "./params.ts";
 import { preset } from "./presets.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { AdamW } from "./train.ts";
 
 const TAG = {

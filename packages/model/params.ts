@@ -5,12 +5,13 @@
  * embeddings, N(0, initStd/√(2·nLayers)) for the projections into the residual stream (GPT-2), ones
  * for norm weights, zeros for biases.
  *
- * Test: `npx vitest run model_test.ts`.
+ * Test: `npx vitest run gradcheck_test.ts presets_test.ts checkpoint_test.ts` (gradients, parameter
+ * counts and names, save and load).
  */
 import { type Backend, keep, type Tensor, tensor, zeros } from "@mempo/kernels";
 import type { ModelConfig } from "./config.ts";
 import { paramSpecs } from "./params_spec.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 
 export interface ModelOptions {
   /** Backend (or its name) for the parameters; default the kernels' current backend. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildPrefixTree, type PrefixTree, treeTokens } from "./prefix_tree.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 
 function spell(tree: PrefixTree, seqs: number[][], i: number): number[] {
   const parts: number[][] = [];

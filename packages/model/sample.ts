@@ -9,7 +9,7 @@
  *
  * Test: `npx vitest run sample_test.ts`.
  */
-import type { Rng } from "./rng.ts";
+import type { Rng } from "@mempo/kernels/random";
 
 /** Sampling knobs (defaults in {@link SAMPLING_DEFAULTS}). */
 export interface SamplingConfig {

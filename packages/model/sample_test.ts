@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { resolveSampling, sampleToken } from "./sample.ts";
 
 const logits = Float32Array.from([1, 3, 2, 0.5, 3]);

@@ -5,7 +5,7 @@
  * `maxBatchTokens` positions: one forward per batch, and the output head runs only on target rows.
  * With `sharePrefixes`, items whose inputs share a prefix run it once (score_shared.ts).
  *
- * Test: `npx vitest run score_test.ts`.
+ * Test: `npx vitest run train_test.ts score_shared_test.ts` (one forward per item; prefix sharing).
  */
 import { forwardLogprobs } from "./logprobs.ts";
 import type { Model } from "./params.ts";

@@ -9,7 +9,7 @@ import { listBackends, memory } from "@mempo/kernels";
 import { describe, expect, it } from "vitest";
 import { Model } from "./params.ts";
 import { type PresetName, preset } from "./presets.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { type ScoreOptions, score } from "./score.ts";
 import { scoreShared } from "./score_shared.ts";
 

@@ -6,7 +6,7 @@ import type { SeqItem } from "./batch.ts";
 import type { ModelConfig } from "./config.ts";
 import { forwardLogprobs, type LogprobOptions } from "./logprobs.ts";
 import { Model } from "./params.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@mempo/kernels/random";
 
 /** `n` items with prompt lengths in [1, maxPrompt] and response lengths in [1, maxResp]. */
 export function randomItems(n: number, vocab: number, seed: number, maxPrompt = 6, maxResp = 5): SeqItem[] {

@@ -8,7 +8,7 @@
  * stage draws from its own fork. Tested in world_test.ts; sizes and speed in benchmarks/env/main.ts.
  */
 import { type Document, makeContents, type QARecord } from "../corpus_io.ts";
-import { Rng } from "../rng.ts";
+import { Rng } from "@mempo/kernels/random";
 import { normalizeAnswer } from "../scoring.ts";
 import * as N from "./names.ts";
 import { generateQuestions } from "./questions.ts";

@@ -3,7 +3,7 @@
  * but match nothing real, near-duplicate names for distractors, and numbers written in words.
  * Tested in world_test.ts.
  */
-import type { Rng } from "../rng.ts";
+import type { Rng } from "@mempo/kernels/random";
 
 const SYL = (
   "al ma to ren vi sa ka lo mi ra ne dor bel cas fen gar hal is jor kel lin mor nor os pel quin ros sel tam ul ven wyn " +

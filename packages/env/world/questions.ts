@@ -6,7 +6,7 @@
  * its attribute. Tested in world_test.ts.
  */
 import type { QARecord } from "../corpus_io.ts";
-import type { Rng } from "../rng.ts";
+import type { Rng } from "@mempo/kernels/random";
 import type { Entity, World } from "./generate.ts";
 import { ATTRIBUTES, type AttributeSpec, attributesOf } from "./schema.ts";
 

@@ -6,7 +6,8 @@
  * reference kernels can run on their tensors too (that is how `fallback` works). GPU backends leave
  * `data` undefined and implement only the async `read`.
  *
- * Test: packages/kernels/spec/backend_test.ts (`npx vitest run spec/backend_test.ts`).
+ * Test: packages/kernels/spec/tensor_test.ts and spec/registry_test.ts (a host backend, dtypes it
+ * cannot store, readSync without host memory).
  */
 
 /** Element type of a tensor. "f64" exists for float64 gradient checks; only the ts backend stores it. */

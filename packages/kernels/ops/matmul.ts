@@ -11,6 +11,7 @@
  * Test: packages/kernels/spec/matmul_test.ts.
  */
 import type { Backend } from "../backends/backend.ts";
+import type { MatmulArgs } from "../kernel_types.ts";
 import type { Tensor } from "../tensor.ts";
 import { alloc, checkInputs, fail, type Named, run } from "./check.ts";
 import { axpyInto } from "./elementwise.ts";
@@ -62,45 +63,16 @@ function dims(kernel: string, a: Tensor, b: Tensor, transA: boolean, transB: boo
   return { batch, M, N, K: Ka, aBatched, bBatched, outShape };
 }
 
-/** out = [out +] op(a)·op(b) [+ bias], batched with the given element strides (0 = broadcast / sum). */
-function gemm(
-  backend: Backend,
-  out: Tensor,
-  a: Tensor,
-  strideA: number,
-  transA: boolean,
-  b: Tensor,
-  strideB: number,
-  transB: boolean,
-  strideOut: number,
-  batch: number,
-  M: number,
-  N: number,
-  K: number,
-  accumulate: boolean,
-  bias: Tensor | null = null,
-): void {
-  // A stride-0 output summed over a batch must accumulate; a linear layer flattens to one GEMM.
-  if (batch > 1 && strideA === M * K && strideB === 0 && strideOut === M * N && !transA) {
-    M *= batch;
-    batch = 1;
-  }
-  run("matmul", backend, {
-    a,
-    b,
-    out,
-    bias,
-    batch,
-    M,
-    N,
-    K,
-    transA,
-    transB,
-    strideA,
-    strideB,
-    strideOut,
-    accumulate: accumulate || (strideOut === 0 && batch > 1),
-  });
+/**
+ * out = [out +] op(a)·op(b) [+ bias], batched with the given element strides (0 = broadcast / sum).
+ * A stride-0 output summed over a batch always accumulates; a linear layer (batched a, shared b)
+ * runs as one [batch·M, K] GEMM.
+ */
+function gemm(backend: Backend, args: MatmulArgs): void {
+  const { batch, M, N, K, strideA, strideB, strideOut, transA } = args;
+  const linear = batch > 1 && strideA === M * K && strideB === 0 && strideOut === M * N && !transA;
+  const accumulate = args.accumulate || (strideOut === 0 && batch > 1);
+  run("matmul", backend, linear ? { ...args, M: batch * M, batch: 1 } : { ...args, accumulate });
 }
 
 /** Matrix product op(a)·op(b) (+ bias). See the file header for shapes. */
@@ -122,7 +94,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const out = alloc("matmul", backend, d.outShape, dtype);
   const sA = d.aBatched ? d.M * d.K : 0;
   const sB = d.bBatched ? d.K * d.N : 0;
-  gemm(backend, out, a, sA, transA, b, sB, transB, d.M * d.N, d.batch, d.M, d.N, d.K, false, bias);
+  const { batch, M, N, K } = d;
+  gemm(backend, {
+    ...{ a, b, out, bias, batch, M, N, K, transA, transB },
+    ...{ strideA: sA, strideB: sB, strideOut: M * N, accumulate: false },
+  });
   return out;
 }
 
@@ -188,16 +164,22 @@ export function matmulBackward(
   let dA: Tensor | null = null;
   if (opts.computeDA ?? true) {
     dA = into.dA ?? alloc("matmulBackward", backend, a.shape, dtype);
-    const acc = into.dA !== undefined;
-    if (!transA) gemm(backend, dA, dOut, sC, false, b, sB, !transB, sA, batch, M, K, N, acc);
-    else gemm(backend, dA, b, sB, transB, dOut, sC, true, sA, batch, K, M, N, acc);
+    gemm(backend, {
+      ...{ out: dA, strideOut: sA, batch, K: N, accumulate: into.dA !== undefined, bias: null },
+      ...(transA
+        ? { a: b, strideA: sB, transA: transB, b: dOut, strideB: sC, transB: true, M: K, N: M }
+        : { a: dOut, strideA: sC, transA: false, b, strideB: sB, transB: !transB, M, N: K }),
+    });
   }
   let dB: Tensor | null = null;
   if (opts.computeDB ?? true) {
     dB = into.dB ?? alloc("matmulBackward", backend, b.shape, dtype);
-    const acc = into.dB !== undefined;
-    if (!transB) gemm(backend, dB, a, sA, !transA, dOut, sC, false, sB, batch, K, N, M, acc);
-    else gemm(backend, dB, dOut, sC, true, a, sA, transA, sB, batch, N, K, M, acc);
+    gemm(backend, {
+      ...{ out: dB, strideOut: sB, batch, K: M, accumulate: into.dB !== undefined, bias: null },
+      ...(transB
+        ? { a: dOut, strideA: sC, transA: true, b: a, strideB: sA, transB: transA, M: N, N: K }
+        : { a, strideA: sA, transA: !transA, b: dOut, strideB: sC, transB: false, M: K, N }),
+    });
   }
   let dBias: Tensor | null = null;
   if (opts.hasBias ?? (opts.bias != null || into.dBias !== undefined)) {

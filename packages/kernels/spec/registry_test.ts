@@ -74,6 +74,9 @@ describe("registry", () => {
     expect(Array.from(y.readSync())).toEqual([7, 10, 15, 22]);
     expect(Array.from(scale(a, 2).readSync())).toEqual([2, 4, 6, 8]);
     expect(listKernels("host2")).toEqual([{ kernelName: "matmul", backendName: "host2" }]);
+    expect(() => registerKernel({ kernelName: "matmul", backendName: "host2", fn: ts })).toThrow(
+      /^registerKernel: "matmul" is already registered for backend "host2"\. Fix: register each/,
+    );
   });
 
   it("a backend without fallback and without the kernel gives a clear error", () => {

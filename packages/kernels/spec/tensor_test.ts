@@ -2,7 +2,6 @@
 import { describe, expect, it } from "vitest";
 import { full, ones, randint, randn, tensor, uniform, zeros } from "../create.ts";
 import { add } from "../ops/elementwise.ts";
-import { Rng } from "../random.ts";
 import { keep, memory, tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 import { backends } from "./harness.ts";
@@ -36,11 +35,6 @@ describe("seeded random", () => {
     );
     expect(randn([5], { seed: 3 }).readSync()[0]).not.toBe(randn([5], { seed: 4 }).readSync()[0]);
   });
-  it("pinned values (identical on every machine)", () => {
-    const r = new Rng(42);
-    const u = [r.nextUint32(), r.nextUint32(), r.nextUint32()];
-    expect(u).toEqual(PINNED_U32);
-  });
   it("moments of randn and uniform are right", () => {
     const x = Array.from(randn([20000], { seed: 1, std: 2, mean: 1 }).readSync());
     const m = x.reduce((a, b) => a + b, 0) / x.length;
@@ -53,14 +47,6 @@ describe("seeded random", () => {
     const ids = randint([1000], 7, { seed: 3 }).readSync();
     expect(Math.max(...ids)).toBe(6);
     expect(Math.min(...ids)).toBe(0);
-  });
-  it("Rng state round-trips", () => {
-    const r = new Rng(7);
-    r.normal();
-    const s = r.getState();
-    const a = [r.normal(), r.next()];
-    r.setState(s);
-    expect([r.normal(), r.next()]).toEqual(a);
   });
   it.each(backends())("randn gives the same values on %s as on ts", (name) => {
     expect(Array.from(randn([33], { seed: 9, backend: name }).readSync())).toEqual(
@@ -135,6 +121,3 @@ describe("dispose, tidy, memory", () => {
     expect(memory()).toEqual(before);
   });
 });
-
-// sfc32 seeded through splitmix32 with seed 42 (regression pin: changing the PRNG changes every run).
-const PINNED_U32 = [1028872839, 2516511472, 400437680];

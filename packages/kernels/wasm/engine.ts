@@ -1,7 +1,8 @@
 /**
  * The wasm engine: one shared WebAssembly.Memory (tensor storage, argument block, per-thread scratch),
  * the kernels module (relaxed-SIMD build when supported, else baseline SIMD128), an allocator and a
- * thread pool. Kernel launchers (kernels/*.ts) write an argument block and call `run()`.
+ * thread pool. Kernel launchers (kernels/*.ts) call `run(kernel, fields, parallel)`, which writes the
+ * fields into the argument block by the layouts declared in args.ts.
  *
  * Memory map: [0, 32) pool control word · [256, 1280) argument block · [64 KiB, …) scratch per
  * thread, then tensor storage (alloc.ts). The module keeps no static data, so every thread can
@@ -12,60 +13,34 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Allocator } from "./alloc.ts";
+import { ARGS_WORDS, type ArgsOf, checkAsArgs, KERNELS, type KernelExport, wordsOf } from "./args.ts";
 import { BUILD_DIR, buildKernels, sourcesMtime, VARIANTS } from "./build.mjs";
 import { defaultConfig, type WasmConfig } from "./config.ts";
 import { CONTROL_BYTES, Pool } from "./pool.ts";
 import { relaxedSimdSupported, simdSupported } from "./simd_detect.ts";
 
-/** Kernel exports the pool can dispatch, in the order workers index them. */
-export const KERNELS = [
-  "matmul",
-  "attention",
-  "attentionBackward",
-  "attentionDecode",
-  "gelu",
-  "geluBackward",
-  "silu",
-  "siluBackward",
-  "swiglu",
-  "swigluBackward",
-  "adamw",
-  "layernorm",
-  "layernormBackward",
-  "rmsnorm",
-  "rmsnormBackward",
-  "softmax",
-  "softmaxBackward",
-  "logSoftmaxGather",
-  "logSoftmaxGatherBackward",
-  "sumParts",
-  "binary",
-  "sumLeading",
-  "copyColumns",
-  "fill",
-  "sumSquares",
-  "peakFma",
-  "rope",
-] as const;
-export type KernelExport = (typeof KERNELS)[number];
-
 const CTL = 0;
 const ARGS = 256;
-const ARGS_WORDS = 256;
 const HEAP = 65536;
 const PAGE = 65536;
 /** Words per unit of the fill kernel (also used to zero reused storage). */
 const FILL_CHUNK = 1 << 16;
 /** Flops of one iteration of assembly/peak.ts (12 accumulators × 4 lanes × 2). */
 const PEAK_FLOPS_PER_ITER = 96;
+/** Each kernel's fields as (word index, kind), from the declared layouts. */
+const WORDS = new Map(KERNELS.map((k) => [k, wordsOf(k)]));
 
 type Exports = Record<KernelExport, (args: number) => void> & {
   setScratch(ptr: number, tid: number): void;
   SCRATCH_BYTES: WebAssembly.Global;
 };
 
-/** Builds build/kernels*.wasm when missing or older than the AssemblyScript sources. */
+/**
+ * Builds build/kernels*.wasm when missing or older than the AssemblyScript sources; throws first when
+ * the generated argument readers (assembly/args.ts) differ from the layouts in args.ts.
+ */
 export async function ensureKernelsBuilt(): Promise<void> {
+  checkAsArgs();
   const src = await sourcesMtime();
   const stale = Object.values(VARIANTS).some((v) => {
     const f = join(BUILD_DIR, v.file);
@@ -94,9 +69,8 @@ export class WasmEngine {
   readonly pool: Pool | null;
   readonly #ex: Exports;
   /** Argument block as i32 / f32 words (the same bytes). */
-  readonly args: Int32Array;
-  readonly argsF32: Float32Array;
-  readonly argsPtr = ARGS;
+  readonly #args: Int32Array;
+  readonly #argsF32: Float32Array;
 
   constructor(config: Partial<WasmConfig> = {}) {
     this.config = { ...defaultConfig(), ...config };
@@ -118,8 +92,8 @@ export class WasmEngine {
     const threads = Math.max(1, this.config.threads);
     const scratch = Array.from({ length: threads }, () => this.heap.alloc(scratchBytes, false));
     this.#ex.setScratch(scratch[0]!, 0);
-    this.args = new Int32Array(this.memory.buffer, ARGS, ARGS_WORDS);
-    this.argsF32 = new Float32Array(this.memory.buffer, ARGS, ARGS_WORDS);
+    this.#args = new Int32Array(this.memory.buffer, ARGS, ARGS_WORDS);
+    this.#argsF32 = new Float32Array(this.memory.buffer, ARGS, ARGS_WORDS);
     if (CTL + CONTROL_BYTES > ARGS) throw new Error("wasm engine: control block overlaps the argument block");
     // Reused blocks must come back zeroed (Backend contract): large ones are cleared on all threads.
     this.heap.zeroer = (ptr, bytes) => {
@@ -141,12 +115,7 @@ export class WasmEngine {
 
   /** Sets n f32 words at ptr to value, on all threads when large. */
   fillWords(ptr: number, n: number, value: number): void {
-    const w = this.args;
-    w[1] = n;
-    w[2] = FILL_CHUNK;
-    w[3] = ptr;
-    this.argsF32[4] = value;
-    this.run("fill", n > FILL_CHUNK);
+    this.run("fill", { n, size: FILL_CHUNK, out: ptr, value }, n > FILL_CHUNK);
   }
 
   /**
@@ -157,11 +126,10 @@ export class WasmEngine {
   peakGflops(): number {
     const units = this.threads * 8;
     const iters = 1 << 18; // 25 Mflop per unit: ≈ 0.5 ms at 50 GFLOP/s per thread
+    const sink = this.buffer("peakFma.sink", 4);
     const once = () => {
-      this.args[1] = units;
-      this.args[2] = iters;
       const t = performance.now();
-      this.run("peakFma", true);
+      this.run("peakFma", { units, iters, sink }, true);
       return (performance.now() - t) / 1000;
     };
     // Best of ≥ 5 runs over ≥ 0.5 s: a fresh engine's workers are still starting for the first
@@ -177,9 +145,17 @@ export class WasmEngine {
     return this.pool?.threads ?? 1;
   }
 
-  /** Runs a kernel on the argument block (word 0 = unit counter, reset here). */
-  run(kernel: KernelExport, parallel: boolean): void {
-    this.args[0] = 0;
+  /**
+   * Writes a kernel's fields into the argument block (word 0, the unit counter, is reset) and runs
+   * it, on every thread when `parallel`.
+   */
+  run<K extends KernelExport>(kernel: K, fields: ArgsOf<K>, parallel: boolean): void {
+    this.#args[0] = 0;
+    for (const [name, word, kind] of WORDS.get(kernel)!) {
+      const v = (fields as Record<string, number | boolean>)[name]!;
+      if (kind === "f32") this.#argsF32[word] = v as number;
+      else this.#args[word] = +v;
+    }
     const fn = this.#ex[kernel];
     if (parallel && this.pool) this.pool.run(KERNELS.indexOf(kernel), ARGS, fn);
     else fn(ARGS);

@@ -1,6 +1,6 @@
 /**
- * Engine-level matmul tests: every transpose combination, odd shapes (around the 4×8 register tile
- * and the 128/256/512 cache blocks), batching with broadcast and summed strides, bias and
+ * Engine-level matmul tests: every transpose combination, odd shapes (around the 4×8 and 6×8 register
+ * tiles and the cache blocks), batching with broadcast and summed strides, bias and
  * accumulate, on 1 and 2 threads with the baseline and relaxed-SIMD builds, against a float64 loop.
  * Run: `npx vitest run wasm/matmul_test.ts` in packages/kernels.
  */
@@ -96,6 +96,7 @@ const SHAPES: [number, number, number][] = [
   [4, 8, 4],
   [5, 9, 3],
   [130, 520, 260],
+  [150, 17, 300], // past MC = 144 (6×8 tile) and KC = 256
   [64, 16, 513],
 ];
 

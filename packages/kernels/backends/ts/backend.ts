@@ -2,7 +2,7 @@
  * The "ts" backend: storage is a plain host typed array (Float32Array / Float64Array / Int32Array).
  * It is the reference (oracle) backend and the only one that stores f64 (for gradient checks).
  *
- * Test: packages/kernels/spec/backend_test.ts.
+ * Test: packages/kernels/spec/tensor_test.ts (storage, dtypes, read-back) and every spec (the oracle).
  */
 import { type Backend, type DType, hostArray, type Storage, type TypedArray } from "../backend.ts";
 

@@ -1,8 +1,11 @@
 // Elementwise activations, forward and backward, f32x4 with the vector exp of math.ts:
 // GELU (tanh approximation, GPT-2 gelu_new), SiLU, SwiGLU = silu(gate)·up. Work is split in chunks
 // of the flat arrays taken from the unit counter; tails use partial vector loads.
-// Argument words (i32): 0 counter · 1 n · 2 chunk · 3.. pointers in the order of each export's comment.
+// Arguments: the *Args readers of ./args (layouts declared in ../args.ts).
 // Test: spec/activation_test.ts (against ts) and wasm/rows_test.ts.
+import {
+  AdamwArgs, GeluArgs, GeluBackwardArgs, SiluArgs, SiluBackwardArgs, SwigluArgs, SwigluBackwardArgs,
+} from "./args";
 import {
   K_GELU_3A, K_GELU_A, K_GELU_C, K_HALF, K_ONE, kv, sigmoidv, tanhv,
 } from "./math";
@@ -69,9 +72,7 @@ const SWIGLU = 4;
 
 /** out[i] = op(a[i], b[i]) over the chunks; the main loop has no tail checks. */
 // @ts-ignore: decorator
-@inline function map(op: i32, args: usize, a: usize, b: usize, o: usize): void {
-  const n = load<i32>(args, 4);
-  const size = load<i32>(args, 8);
+@inline function map(op: i32, args: usize, n: i32, size: i32, a: usize, b: usize, o: usize): void {
   while (nextChunk(args, n, size)) {
     const e = hi();
     let i = lo();
@@ -83,45 +84,39 @@ const SWIGLU = 4;
   }
 }
 
-// @ts-ignore: decorator
-@inline function p(args: usize, word: i32): usize {
-  return <usize>load<i32>(args + <usize>(word * 4));
-}
-
-/** 3 x · 4 out */
 export function gelu(args: usize): void {
-  map(GELU, args, p(args, 3), 0, p(args, 4));
+  map(GELU, args, GeluArgs.n(args), GeluArgs.size(args), GeluArgs.x(args), 0, GeluArgs.out(args));
 }
 
-/** 3 dOut · 4 x · 5 dX */
 export function geluBackward(args: usize): void {
-  map(GELU_B, args, p(args, 4), p(args, 3), p(args, 5));
+  const x = GeluBackwardArgs.x(args);
+  const dOut = GeluBackwardArgs.dOut(args);
+  map(GELU_B, args, GeluBackwardArgs.n(args), GeluBackwardArgs.size(args), x, dOut, GeluBackwardArgs.dX(args));
 }
 
-/** 3 x · 4 out */
 export function silu(args: usize): void {
-  map(SILU, args, p(args, 3), 0, p(args, 4));
+  map(SILU, args, SiluArgs.n(args), SiluArgs.size(args), SiluArgs.x(args), 0, SiluArgs.out(args));
 }
 
-/** 3 dOut · 4 x · 5 dX */
 export function siluBackward(args: usize): void {
-  map(SILU_B, args, p(args, 4), p(args, 3), p(args, 5));
+  const x = SiluBackwardArgs.x(args);
+  const dOut = SiluBackwardArgs.dOut(args);
+  map(SILU_B, args, SiluBackwardArgs.n(args), SiluBackwardArgs.size(args), x, dOut, SiluBackwardArgs.dX(args));
 }
 
-/** 3 gate · 4 up · 5 out */
 export function swiglu(args: usize): void {
-  map(SWIGLU, args, p(args, 3), p(args, 4), p(args, 5));
+  const gate = SwigluArgs.gate(args);
+  map(SWIGLU, args, SwigluArgs.n(args), SwigluArgs.size(args), gate, SwigluArgs.up(args), SwigluArgs.out(args));
 }
 
-/** 3 dOut · 4 gate · 5 up · 6 dGate · 7 dUp */
 export function swigluBackward(args: usize): void {
-  const n = load<i32>(args, 4);
-  const size = load<i32>(args, 8);
-  const g = p(args, 3);
-  const a = p(args, 4);
-  const u = p(args, 5);
-  const dg = p(args, 6);
-  const du = p(args, 7);
+  const n = SwigluBackwardArgs.n(args);
+  const size = SwigluBackwardArgs.size(args);
+  const g = SwigluBackwardArgs.dOut(args);
+  const a = SwigluBackwardArgs.gate(args);
+  const u = SwigluBackwardArgs.up(args);
+  const dg = SwigluBackwardArgs.dGate(args);
+  const du = SwigluBackwardArgs.dUp(args);
   while (nextChunk(args, n, size)) {
     const e = hi();
     for (let i = lo(); i < e; i += 4) {
@@ -145,25 +140,22 @@ export function swigluBackward(args: usize): void {
   }
 }
 
-/**
- * AdamW (PyTorch semantics). f32 words: 3 param · 4 grad · 5 m · 6 v · 7 beta1 · 8 beta2
- * · 9 stepSize = lr/(1−β1^t) · 10 1/√(1−β2^t) · 11 eps · 12 decay = 1 − lr·wd
- */
+/** AdamW (PyTorch semantics), with the bias corrections and decay folded by the host (AdamwArgs). */
 export function adamw(args: usize): void {
-  const n = load<i32>(args, 4);
-  const size = load<i32>(args, 8);
-  const p = <usize>load<i32>(args, 12);
-  const g = <usize>load<i32>(args, 16);
-  const m = <usize>load<i32>(args, 20);
-  const v = <usize>load<i32>(args, 24);
-  const b1 = f32x4.splat(load<f32>(args, 28));
-  const b2 = f32x4.splat(load<f32>(args, 32));
-  const c1 = f32x4.splat(1 - load<f32>(args, 28));
-  const c2 = f32x4.splat(1 - load<f32>(args, 32));
-  const stepSize = f32x4.splat(load<f32>(args, 36));
-  const rBc2 = f32x4.splat(load<f32>(args, 40));
-  const eps = f32x4.splat(load<f32>(args, 44));
-  const decay = f32x4.splat(load<f32>(args, 48));
+  const n = AdamwArgs.n(args);
+  const size = AdamwArgs.size(args);
+  const p = AdamwArgs.param(args);
+  const g = AdamwArgs.grad(args);
+  const m = AdamwArgs.m(args);
+  const v = AdamwArgs.v(args);
+  const b1 = f32x4.splat(AdamwArgs.beta1(args));
+  const b2 = f32x4.splat(AdamwArgs.beta2(args));
+  const c1 = f32x4.splat(1 - AdamwArgs.beta1(args));
+  const c2 = f32x4.splat(1 - AdamwArgs.beta2(args));
+  const stepSize = f32x4.splat(AdamwArgs.stepSize(args));
+  const rBc2 = f32x4.splat(AdamwArgs.rBc2(args));
+  const eps = f32x4.splat(AdamwArgs.eps(args));
+  const decay = f32x4.splat(AdamwArgs.decay(args));
   while (nextChunk(args, n, size)) {
     const e = hi();
     for (let i = lo(); i < e; i += 4) {

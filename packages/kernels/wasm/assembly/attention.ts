@@ -13,7 +13,8 @@
 // Layouts: q/out [B,T,H,Dh], k/v [B,T,Hkv,Dh], lse [B,H,T]. Valid keys of query t in row b:
 // j ≤ min(t, keyEnd[b] − 1) and j ≥ max(0, keyStart[b]), and in a packed row (t in a segment starting
 // at s0) j < prefixLen[b] or j ≥ s0; a row without keys gives zeros.
-// Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts.
+// Test: packages/kernels/wasm/rows_test.ts and spec/attention_test.ts.
+import { AttentionArgs, AttentionBackwardArgs, AttentionDecodeArgs } from "./args";
 import { gemm } from "./matmul";
 import { expv } from "./math";
 import { hmax, hsum, madd } from "./simd";
@@ -24,21 +25,13 @@ export function setAttentionScratch(tid: i32): void {
   threadId = tid;
 }
 
-// Argument block (i32 words): 0 counter · 1 q · 2 k · 3 v · 4 out · 5 lse · 6 B · 7 T · 8 H · 9 Hkv
-// 10 Dh · 11 scale (f32) · 12 keyStart ptr (0: none) · 13 keyEnd ptr (0: none) · 14 BQ (rows per block)
-// 15 per-thread buffer base · 16 per-thread buffer bytes · backward: 17 dOut · 18 dQ · 19 dK · 20 dV
-// 21 blocks ptr (i32 × 4 each: b, i0, rows, s0) · 22 number of blocks · 23 first block of each row ptr
-// (i32 [B + 1]) · 24 prefixLen ptr (i32 [B]; 0: no packed rows)
-
 // @ts-ignore: decorator
-@inline function keyLo(args: usize, b: i32): i32 {
-  const p = <usize>load<i32>(args, 48);
+@inline function keyLo(p: usize, b: i32): i32 {
   return p == 0 ? 0 : max(0, load<i32>(p + <usize>(b * 4)));
 }
 
 // @ts-ignore: decorator
-@inline function keyEnd(args: usize, b: i32, T: i32): i32 {
-  const p = <usize>load<i32>(args, 52);
+@inline function keyEnd(p: usize, b: i32, T: i32): i32 {
   return p == 0 ? T : min(T, load<i32>(p + <usize>(b * 4)));
 }
 
@@ -209,31 +202,36 @@ let rN2: i32 = 0;
 let rHi0: i32 = 0;
 let rHiCap: i32 = 0;
 
-/** Sets the key ranges of block (b, i0, rows, s0). */
-function blockRanges(args: usize, b: i32, i0: i32, rows: i32, s0: i32, T: i32): void {
-  const kEnd = keyEnd(args, b, T);
-  const pp = <usize>load<i32>(args, 96);
-  rN1 = s0 > 0 && pp != 0 ? max(0, min(load<i32>(pp + <usize>(b * 4)), kEnd)) : 0;
-  rLo2 = max(keyLo(args, b), s0);
+/**
+ * Sets the key ranges of block (b, i0, rows, s0) from the i32 arrays keyStart, keyEnd, prefixLen
+ * (pointer 0: absent).
+ */
+function blockRanges(ks: usize, ke: usize, pl: usize, b: i32, i0: i32, rows: i32, s0: i32, T: i32): void {
+  const kEnd = keyEnd(ke, b, T);
+  rN1 = s0 > 0 && pl != 0 ? max(0, min(load<i32>(pl + <usize>(b * 4)), kEnd)) : 0;
+  rLo2 = max(keyLo(ks, b), s0);
   rN2 = max(0, min(i0 + rows, kEnd) - rLo2);
   rHi0 = rN1 + i0 - rLo2;
   rHiCap = rN1 + kEnd - 1 - rLo2;
 }
 
 export function attention(args: usize): void {
-  const q = <usize>load<i32>(args, 4);
-  const k = <usize>load<i32>(args, 8);
-  const v = <usize>load<i32>(args, 12);
-  const out = <usize>load<i32>(args, 16);
-  const lse = <usize>load<i32>(args, 20);
-  const T = load<i32>(args, 28);
-  const H = load<i32>(args, 32);
-  const Hkv = load<i32>(args, 36);
-  const Dh = load<i32>(args, 40);
-  const scale = load<f32>(args, 44);
-  const S = <usize>load<i32>(args, 60) + <usize>threadId * <usize>load<i32>(args, 64);
-  const blocks = <usize>load<i32>(args, 84);
-  const total = load<i32>(args, 88) * H;
+  const ks = AttentionArgs.keyStart(args);
+  const ke = AttentionArgs.keyEnd(args);
+  const pl = AttentionArgs.prefixLen(args);
+  const q = AttentionArgs.q(args);
+  const k = AttentionArgs.k(args);
+  const v = AttentionArgs.v(args);
+  const out = AttentionArgs.out(args);
+  const lse = AttentionArgs.lse(args);
+  const T = AttentionArgs.T(args);
+  const H = AttentionArgs.H(args);
+  const Hkv = AttentionArgs.Hkv(args);
+  const Dh = AttentionArgs.Dh(args);
+  const scale = AttentionArgs.scale(args);
+  const S = AttentionArgs.scratch(args) + <usize>threadId * AttentionArgs.scratchBytes(args);
+  const blocks = AttentionArgs.blocks(args);
+  const total = AttentionArgs.nBlocks(args) * H;
   const group = H / Hkv;
   const ldq = H * Dh;
   const ldk = Hkv * Dh;
@@ -245,7 +243,7 @@ export function attention(args: usize): void {
     const b = load<i32>(blk);
     const i0 = load<i32>(blk, 4);
     const rows = load<i32>(blk, 8);
-    blockRanges(args, b, i0, rows, load<i32>(blk, 12), T);
+    blockRanges(ks, ke, pl, b, i0, rows, load<i32>(blk, 12), T);
     const kh = h / group;
     const qo = <usize>((b * T + i0) * ldq + h * Dh) * 4;
     const k1 = <usize>(b * T * ldk + kh * Dh) * 4;
@@ -259,24 +257,23 @@ export function attention(args: usize): void {
 
 /**
  * Decoding: q [B,Tq,H,Dh] at positions pos[b] + i against caches [B,Hkv,Tmax,Dh]; query i sees
- * slots keyStart[b] ..= pos[b] + i. Same words as attention with T = Tq, plus 17 Tmax · 18 pos ptr
- * (lse and keyEnd unused).
+ * slots keyStart[b] ..= pos[b] + i (AttentionDecodeArgs: T is Tq).
  */
 export function attentionDecode(args: usize): void {
-  const q = <usize>load<i32>(args, 4);
-  const kc = <usize>load<i32>(args, 8);
-  const vc = <usize>load<i32>(args, 12);
-  const out = <usize>load<i32>(args, 16);
-  const B = load<i32>(args, 24);
-  const Tq = load<i32>(args, 28);
-  const H = load<i32>(args, 32);
-  const Hkv = load<i32>(args, 36);
-  const Dh = load<i32>(args, 40);
-  const scale = load<f32>(args, 44);
-  const BQ = load<i32>(args, 56);
-  const S = <usize>load<i32>(args, 60) + <usize>threadId * <usize>load<i32>(args, 64);
-  const Tmax = load<i32>(args, 68);
-  const posP = <usize>load<i32>(args, 72);
+  const q = AttentionDecodeArgs.q(args);
+  const kc = AttentionDecodeArgs.k(args);
+  const vc = AttentionDecodeArgs.v(args);
+  const out = AttentionDecodeArgs.out(args);
+  const B = AttentionDecodeArgs.B(args);
+  const Tq = AttentionDecodeArgs.T(args);
+  const H = AttentionDecodeArgs.H(args);
+  const Hkv = AttentionDecodeArgs.Hkv(args);
+  const Dh = AttentionDecodeArgs.Dh(args);
+  const scale = AttentionDecodeArgs.scale(args);
+  const BQ = AttentionDecodeArgs.BQ(args);
+  const S = AttentionDecodeArgs.scratch(args) + <usize>threadId * AttentionDecodeArgs.scratchBytes(args);
+  const Tmax = AttentionDecodeArgs.Tmax(args);
+  const posP = AttentionDecodeArgs.pos(args);
   const nBlocks = (Tq + BQ - 1) / BQ;
   const total = B * H * nBlocks;
   const group = H / Hkv;
@@ -289,7 +286,7 @@ export function attentionDecode(args: usize): void {
     const i0 = (u % nBlocks) * BQ;
     const rows = min(Tq, i0 + BQ) - i0;
     const kh = h / group;
-    const lo = keyLo(args, b);
+    const lo = keyLo(AttentionDecodeArgs.keyStart(args), b);
     const p0 = load<i32>(posP + <usize>(b * 4)) + i0; // position of the block's first query
     const nk = p0 + rows - lo;
     const qo = <usize>((b * Tq + i0) * ldq + h * Dh) * 4;
@@ -300,25 +297,28 @@ export function attentionDecode(args: usize): void {
 }
 
 export function attentionBackward(args: usize): void {
-  const q = <usize>load<i32>(args, 4);
-  const k = <usize>load<i32>(args, 8);
-  const v = <usize>load<i32>(args, 12);
-  const out = <usize>load<i32>(args, 16);
-  const lse = <usize>load<i32>(args, 20);
-  const B = load<i32>(args, 24);
-  const T = load<i32>(args, 28);
-  const H = load<i32>(args, 32);
-  const Hkv = load<i32>(args, 36);
-  const Dh = load<i32>(args, 40);
-  const scale = load<f32>(args, 44);
-  const BQ = load<i32>(args, 56);
-  const P = <usize>load<i32>(args, 60) + <usize>threadId * <usize>load<i32>(args, 64);
-  const dO = <usize>load<i32>(args, 68);
-  const dQ = <usize>load<i32>(args, 72);
-  const dK = <usize>load<i32>(args, 76);
-  const dV = <usize>load<i32>(args, 80);
-  const blocks = <usize>load<i32>(args, 84);
-  const rowBlocks = <usize>load<i32>(args, 92);
+  const ks = AttentionBackwardArgs.keyStart(args);
+  const ke = AttentionBackwardArgs.keyEnd(args);
+  const pl = AttentionBackwardArgs.prefixLen(args);
+  const q = AttentionBackwardArgs.q(args);
+  const k = AttentionBackwardArgs.k(args);
+  const v = AttentionBackwardArgs.v(args);
+  const out = AttentionBackwardArgs.out(args);
+  const lse = AttentionBackwardArgs.lse(args);
+  const B = AttentionBackwardArgs.B(args);
+  const T = AttentionBackwardArgs.T(args);
+  const H = AttentionBackwardArgs.H(args);
+  const Hkv = AttentionBackwardArgs.Hkv(args);
+  const Dh = AttentionBackwardArgs.Dh(args);
+  const scale = AttentionBackwardArgs.scale(args);
+  const BQ = AttentionBackwardArgs.BQ(args);
+  const P = AttentionBackwardArgs.scratch(args) + <usize>threadId * AttentionBackwardArgs.scratchBytes(args);
+  const dO = AttentionBackwardArgs.dOut(args);
+  const dQ = AttentionBackwardArgs.dQ(args);
+  const dK = AttentionBackwardArgs.dK(args);
+  const dV = AttentionBackwardArgs.dV(args);
+  const blocks = AttentionBackwardArgs.blocks(args);
+  const rowBlocks = AttentionBackwardArgs.rowFirst(args);
   const group = H / Hkv;
   const ldq = H * Dh;
   const ldk = Hkv * Dh;
@@ -341,7 +341,7 @@ export function attentionBackward(args: usize): void {
         const blk = blocks + <usize>(bi * 16);
         const i0 = load<i32>(blk, 4);
         const rows = load<i32>(blk, 8);
-        blockRanges(args, b, i0, rows, load<i32>(blk, 12), T);
+        blockRanges(ks, ke, pl, b, i0, rows, load<i32>(blk, 12), T);
         const n1 = rN1;
         const n2 = rN2;
         const nk = n1 + n2;

@@ -2,6 +2,7 @@
 // (residuals, biases), scale, axpy (gradient accumulation), and the column sum over leading rows
 // (bias gradients). Flat chunks (binary) or column blocks (sumLeading) are the work units.
 // Test: spec/elementwise_test.ts, spec/reduce_test.ts (against ts) and wasm/rows_test.ts.
+import { BinaryArgs, CopyColumnsArgs, FillArgs, SumLeadingArgs, SumSquaresArgs } from "./args";
 import { hi, lo, loadPartial, nextChunk, storePartial } from "./simd";
 
 const ADD = 0;
@@ -36,13 +37,13 @@ const AXPY = 3;
 
 // @ts-ignore: decorator
 @inline function binaryOp(op: i32, args: usize): void {
-  const n = load<i32>(args, 4);
-  const size = load<i32>(args, 8);
-  const a = <usize>load<i32>(args, 12);
-  const b = <usize>load<i32>(args, 16);
-  const o = <usize>load<i32>(args, 20);
-  const m = load<i32>(args, 24);
-  const alpha = f32x4.splat(load<f32>(args, 32));
+  const n = BinaryArgs.n(args);
+  const size = BinaryArgs.size(args);
+  const a = BinaryArgs.a(args);
+  const b = BinaryArgs.b(args);
+  const o = BinaryArgs.out(args);
+  const m = BinaryArgs.bSize(args);
+  const alpha = f32x4.splat(BinaryArgs.alpha(args));
   while (nextChunk(args, n, size)) {
     let i = lo();
     const e = hi();
@@ -57,11 +58,11 @@ const AXPY = 3;
 }
 
 /**
- * Words: 1 n · 2 chunk · 3 a · 4 b · 5 out · 6 b.size · 7 op (0 add, 1 mul, 2 scale: out = α·a,
- * 3 axpy: out += α·a) · 8 α (f32). out[i] = a[i] ∘ b[i mod b.size]; out may alias a.
+ * out[i] = a[i] ∘ b[i mod bSize] for op 0 add, 1 mul; out = α·a for 2 scale; out += α·a for 3 axpy.
+ * out may alias a.
  */
 export function binary(args: usize): void {
-  const op = load<i32>(args, 28);
+  const op = BinaryArgs.op(args);
   if (op == ADD) binaryOp(ADD, args);
   else if (op == MUL) binaryOp(MUL, args);
   else if (op == SCALE) binaryOp(SCALE, args);
@@ -70,14 +71,14 @@ export function binary(args: usize): void {
 
 /**
  * out[c] = α·Σ_r x[r, c]: units are blocks of 16 columns; rows are summed in f32 over blocks of 32
- * and the blocks in f64. Words: 1 rows · 2 cols · 3 x · 4 out · 5 α (f32)
+ * and the blocks in f64.
  */
 export function sumLeading(args: usize): void {
-  const rows = load<i32>(args, 4);
-  const cols = load<i32>(args, 8);
-  const x = <usize>load<i32>(args, 12);
-  const out = <usize>load<i32>(args, 16);
-  const alpha = <f64>load<f32>(args, 20);
+  const rows = SumLeadingArgs.rows(args);
+  const cols = SumLeadingArgs.cols(args);
+  const x = SumLeadingArgs.x(args);
+  const out = SumLeadingArgs.out(args);
+  const alpha = <f64>SumLeadingArgs.alpha(args);
   const units = (cols + 15) / 16;
   const ld = <usize>cols * 4;
   for (;;) {
@@ -128,20 +129,16 @@ export function sumLeading(args: usize): void {
   }
 }
 
-/**
- * dst[r, dstStart + j] = [dst +] src[r, srcStart + j] for j < n (split / concat along the last dim).
- * Words: 1 rows · 2 rows per unit · 3 src · 4 srcCols · 5 srcStart · 6 dst · 7 dstCols · 8 dstStart
- * · 9 n · 10 accumulate
- */
+/** dst[r, dstStart + j] = [dst +] src[r, srcStart + j] for j < n (split / concat along the last dim). */
 export function copyColumns(args: usize): void {
-  const rows = load<i32>(args, 4);
-  const per = load<i32>(args, 8);
-  const src = <usize>load<i32>(args, 12) + <usize>load<i32>(args, 20) * 4;
-  const srcLd = <usize>load<i32>(args, 16) * 4;
-  const dst = <usize>load<i32>(args, 24) + <usize>load<i32>(args, 32) * 4;
-  const dstLd = <usize>load<i32>(args, 28) * 4;
-  const n = load<i32>(args, 36);
-  const acc = load<i32>(args, 40) != 0;
+  const rows = CopyColumnsArgs.rows(args);
+  const per = CopyColumnsArgs.per(args);
+  const src = CopyColumnsArgs.src(args) + <usize>CopyColumnsArgs.srcStart(args) * 4;
+  const srcLd = <usize>CopyColumnsArgs.srcCols(args) * 4;
+  const dst = CopyColumnsArgs.dst(args) + <usize>CopyColumnsArgs.dstStart(args) * 4;
+  const dstLd = <usize>CopyColumnsArgs.dstCols(args) * 4;
+  const n = CopyColumnsArgs.n(args);
+  const acc = CopyColumnsArgs.accumulate(args);
   for (;;) {
     const u = atomic.add<i32>(args, 1);
     const r0 = u * per;
@@ -156,12 +153,12 @@ export function copyColumns(args: usize): void {
   }
 }
 
-/** out[i] = value for i < n. Words: 1 n · 2 chunk · 3 out · 4 value (f32). Also zeroes reused storage. */
+/** out[i] = value for i < n. Also zeroes reused storage. */
 export function fill(args: usize): void {
-  const n = load<i32>(args, 4);
-  const size = load<i32>(args, 8);
-  const o = <usize>load<i32>(args, 12);
-  const v = f32x4.splat(load<f32>(args, 16));
+  const n = FillArgs.n(args);
+  const size = FillArgs.size(args);
+  const o = FillArgs.out(args);
+  const v = f32x4.splat(FillArgs.value(args));
   while (nextChunk(args, n, size)) {
     let i = lo();
     const e = hi();
@@ -170,15 +167,12 @@ export function fill(args: usize): void {
   }
 }
 
-/**
- * partials[u] = Σ x[i]² (f64) over chunk u (the host adds the partials: gradient norms).
- * Words: 1 n · 2 chunk · 3 x · 4 partials (f64 per chunk)
- */
+/** parts[u] = Σ x[i]² (f64) over chunk u (the host adds the partials: gradient norms). */
 export function sumSquares(args: usize): void {
-  const n = load<i32>(args, 4);
-  const size = load<i32>(args, 8);
-  const x = <usize>load<i32>(args, 12);
-  const parts = <usize>load<i32>(args, 16);
+  const n = SumSquaresArgs.n(args);
+  const size = SumSquaresArgs.size(args);
+  const x = SumSquaresArgs.x(args);
+  const parts = SumSquaresArgs.parts(args);
   while (nextChunk(args, n, size)) {
     let i = lo();
     const e = hi();

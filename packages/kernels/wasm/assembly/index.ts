@@ -1,7 +1,7 @@
 // Entry point of the WebAssembly kernels (AssemblyScript). Built by ../build.mjs into
 // packages/kernels/build/kernels{,-relaxed}.wasm. Every kernel export takes the byte offset of an
-// argument block whose first word is the atomic work-unit counter (see ../pool.ts); the host side of
-// each kernel (../kernels/*.ts) writes that block.
+// argument block whose first word is the atomic work-unit counter (see ../pool.ts); its fields are
+// declared in ../args.ts and read through the generated readers of ./args.
 import { setAttentionScratch } from "./attention";
 import { MATMUL_SCRATCH, setMatmulScratch } from "./matmul";
 import { initConsts } from "./math";

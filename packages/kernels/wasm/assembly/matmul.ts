@@ -12,6 +12,7 @@
 // Threads: the work is a bag of units (batch item × row block × column block) taken with an atomic
 // counter at args+0, so any number of instances sharing the memory can join (see ../pool.ts).
 // Test: packages/kernels/wasm/matmul_test.ts.
+import { MatmulArgs } from "./args";
 import { madd } from "./simd";
 
 /** Micro-tile rows: 6×8 (12 accumulators) with FMA; 4×8 without (mul + add needs a temporary). */
@@ -316,30 +317,27 @@ export function gemm(
   }
 }
 
-/** Argument block (i32 words at args): the layout the host writes, see ../kernels/matmul.ts. */
-// 0 unit counter · 1 a · 2 b · 3 out · 4 bias (0: none) · 5 batch · 6 M · 7 N · 8 K · 9 transA
-// 10 transB · 11 strideA · 12 strideB · 13 strideOut · 14 accumulate · 15 rowsPerUnit
-// 16 colsPerUnit · 17 nRowUnits · 18 nColUnits · 19 nBatchUnits (batch, or 1 when strideOut = 0)
+/** The registered matmul: units (batch item × row block × column block) of MatmulArgs (../args.ts). */
 export function matmul(args: usize): void {
-  const a = <usize>load<i32>(args, 4);
-  const b = <usize>load<i32>(args, 8);
-  const out = <usize>load<i32>(args, 12);
-  const bias = <usize>load<i32>(args, 16);
-  const batch = load<i32>(args, 20);
-  const M = load<i32>(args, 24);
-  const N = load<i32>(args, 28);
-  const K = load<i32>(args, 32);
-  const transA = load<i32>(args, 36) != 0;
-  const transB = load<i32>(args, 40) != 0;
-  const strideA = load<i32>(args, 44);
-  const strideB = load<i32>(args, 48);
-  const strideOut = load<i32>(args, 52);
-  const accumulate = load<i32>(args, 56) != 0;
-  const rowsPer = load<i32>(args, 60);
-  const colsPer = load<i32>(args, 64);
-  const nRowU = load<i32>(args, 68);
-  const nColU = load<i32>(args, 72);
-  const nBatchU = load<i32>(args, 76);
+  const a = MatmulArgs.a(args);
+  const b = MatmulArgs.b(args);
+  const out = MatmulArgs.out(args);
+  const bias = MatmulArgs.bias(args);
+  const batch = MatmulArgs.batch(args);
+  const M = MatmulArgs.M(args);
+  const N = MatmulArgs.N(args);
+  const K = MatmulArgs.K(args);
+  const transA = MatmulArgs.transA(args);
+  const transB = MatmulArgs.transB(args);
+  const strideA = MatmulArgs.strideA(args);
+  const strideB = MatmulArgs.strideB(args);
+  const strideOut = MatmulArgs.strideOut(args);
+  const accumulate = MatmulArgs.accumulate(args);
+  const rowsPer = MatmulArgs.rowsPerUnit(args);
+  const colsPer = MatmulArgs.colsPerUnit(args);
+  const nRowU = MatmulArgs.rowUnits(args);
+  const nColU = MatmulArgs.colUnits(args);
+  const nBatchU = MatmulArgs.batchUnits(args);
   const total = nRowU * nColU * nBatchU;
   const lda = transA ? M : K;
   const ldb = transB ? K : N;

@@ -1,15 +1,16 @@
 // The measured ceiling: a loop of independent f32x4 multiply-adds (`madd`: one FMA in the relaxed
 // build, mul + add in the baseline one), enough accumulators to cover the FMA latency. Its GFLOP/s on
 // every thread is the most any kernel of this build can reach here (WasmEngine.peakGflops).
+import { PeakFmaArgs } from "./args";
 import { madd, nextChunk } from "./simd";
 
 /** Flops of one iteration: 12 accumulators × 4 lanes × (multiply + add). */
 export const PEAK_FLOPS_PER_ITER: i32 = 96;
 
-/** args: [counter, units, iters] (+ word 3 receives a lane of the sum, so the loop is not removed). */
+/** `units` units of `iters` iterations; a lane of the sum is stored at `sink`, so the loop is not removed. */
 export function peakFma(args: usize): void {
-  const units = load<i32>(args, 4);
-  const iters = load<i32>(args, 8);
+  const units = PeakFmaArgs.units(args);
+  const iters = PeakFmaArgs.iters(args);
   const x = f32x4.splat(0.999);
   const y = f32x4.splat(0.001);
   while (nextChunk(args, units, 1)) {
@@ -24,6 +25,6 @@ export function peakFma(args: usize): void {
       f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
       f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)),
     );
-    store<f32>(args, f32x4.extract_lane(s, 0), 12);
+    store<f32>(PeakFmaArgs.sink(args), f32x4.extract_lane(s, 0));
   }
 }

@@ -1,23 +1,23 @@
 // Rotary position embedding on [B, T, H, Dh] rows with a host-made table of cos/sin per position
 // (../kernels/rope.ts computes it in float64 once per (θ, Dh) and keeps it): out = x·cos ± rot(x)·sin.
+import { RopeArgs } from "./args";
 import { madd } from "./simd";
 
 /**
- * Words: 1 rows (B·T) · 2 H · 3 Dh · 4 x · 5 out · 6 positions (i32 [rows]: the table row of each
- * (b, t)) · 7 table (f32 [P, 2, Dh/2]: cos then sin) · 8 interleaved (0 = half style) · 9 sign (f32:
- * +1 forward, −1 inverse) · 10 rows per unit.
+ * rows = B·T; positions: i32 [rows], the table row of each (b, t); table: f32 [P, 2, Dh/2], cos then
+ * sin; interleaved: GPT-J style (else half); sign: +1 forward, −1 inverse; per: rows per unit.
  */
 export function rope(args: usize): void {
-  const rows = load<i32>(args, 4);
-  const H = load<i32>(args, 8);
-  const Dh = load<i32>(args, 12);
-  const x = <usize>load<i32>(args, 16);
-  const out = <usize>load<i32>(args, 20);
-  const positions = <usize>load<i32>(args, 24);
-  const table = <usize>load<i32>(args, 28);
-  const interleaved = load<i32>(args, 32) != 0;
-  const sign = load<f32>(args, 36);
-  const per = load<i32>(args, 40);
+  const rows = RopeArgs.rows(args);
+  const H = RopeArgs.H(args);
+  const Dh = RopeArgs.Dh(args);
+  const x = RopeArgs.x(args);
+  const out = RopeArgs.out(args);
+  const positions = RopeArgs.positions(args);
+  const table = RopeArgs.table(args);
+  const interleaved = RopeArgs.interleaved(args);
+  const sign = RopeArgs.sign(args);
+  const per = RopeArgs.per(args);
   const half = Dh >> 1;
   const rowBytes = <usize>(H * Dh) << 2;
   const units = (rows + per - 1) / per;

@@ -2,8 +2,12 @@
 // log-softmax + gather (the log-probs of targets) forward and backward. Work units are blocks of
 // rows. Norm backwards also produce dWeight (and dBias) as per-unit partial sums (one pass over the
 // data), which sumParts then adds up.
-// Argument words (i32): 0 counter · 1 rows · 2 D (row length) · 3 rows per unit · 4.. see each export.
+// Arguments: the *Args readers of ./args (layouts declared in ../args.ts).
 // Test: spec/norm_test.ts, spec/softmax_test.ts, spec/logprob_test.ts (against ts), wasm/rows_test.ts.
+import {
+  LayernormArgs, LayernormBackwardArgs, LogSoftmaxGatherArgs, LogSoftmaxGatherBackwardArgs, RmsnormArgs,
+  RmsnormBackwardArgs, SoftmaxArgs, SoftmaxBackwardArgs, SumPartsArgs,
+} from "./args";
 import { expv } from "./math";
 import { hmax, hsum, loadPartial, madd, storePartial } from "./simd";
 
@@ -38,9 +42,7 @@ let unitRow1: i32 = 0;
 let unitIndex: i32 = 0;
 
 /** Takes the next block of rows; false when none are left. */
-function nextRows(args: usize): bool {
-  const rows = load<i32>(args, 4);
-  const per = load<i32>(args, 12);
+function nextRows(args: usize, rows: i32, per: i32): bool {
   const u = atomic.add<i32>(args, 1);
   const r0 = u * per;
   if (r0 >= rows) return false;
@@ -50,18 +52,19 @@ function nextRows(args: usize): bool {
   return true;
 }
 
-/** 4 x · 5 weight · 6 bias (0: none) · 7 out · 8 mean · 9 rstd · 10 eps (f32) */
 export function layernorm(args: usize): void {
-  const D = load<i32>(args, 8);
-  const x = <usize>load<i32>(args, 16);
-  const w = <usize>load<i32>(args, 20);
-  const b = <usize>load<i32>(args, 24);
-  const o = <usize>load<i32>(args, 28);
-  const meanP = <usize>load<i32>(args, 32);
-  const rstdP = <usize>load<i32>(args, 36);
-  const eps = load<f32>(args, 40);
+  const rows = LayernormArgs.rows(args);
+  const per = LayernormArgs.per(args);
+  const D = LayernormArgs.D(args);
+  const x = LayernormArgs.x(args);
+  const w = LayernormArgs.weight(args);
+  const b = LayernormArgs.bias(args);
+  const o = LayernormArgs.out(args);
+  const meanP = LayernormArgs.mean(args);
+  const rstdP = LayernormArgs.rstd(args);
+  const eps = LayernormArgs.eps(args);
   const invD: f32 = 1 / <f32>D;
-  while (nextRows(args)) {
+  while (nextRows(args, rows, per)) {
     for (let r = unitRow0; r < unitRow1; r++) {
       const xr = x + <usize>r * <usize>D * 4;
       const orow = o + <usize>r * <usize>D * 4;
@@ -90,18 +93,20 @@ export function layernorm(args: usize): void {
   }
 }
 
-/** 4 dOut · 5 x · 6 weight · 7 mean · 8 rstd · 9 dX · 10 partials (unit u: dW [D] then dB [D]) */
+/** Unit u writes its partial dWeight [D] then dBias [D] at parts + u·2D floats. */
 export function layernormBackward(args: usize): void {
-  const D = load<i32>(args, 8);
-  const g = <usize>load<i32>(args, 16);
-  const x = <usize>load<i32>(args, 20);
-  const w = <usize>load<i32>(args, 24);
-  const meanP = <usize>load<i32>(args, 28);
-  const rstdP = <usize>load<i32>(args, 32);
-  const dx = <usize>load<i32>(args, 36);
-  const parts = <usize>load<i32>(args, 40);
+  const rows = LayernormBackwardArgs.rows(args);
+  const per = LayernormBackwardArgs.per(args);
+  const D = LayernormBackwardArgs.D(args);
+  const g = LayernormBackwardArgs.dOut(args);
+  const x = LayernormBackwardArgs.x(args);
+  const w = LayernormBackwardArgs.weight(args);
+  const meanP = LayernormBackwardArgs.mean(args);
+  const rstdP = LayernormBackwardArgs.rstd(args);
+  const dx = LayernormBackwardArgs.dX(args);
+  const parts = LayernormBackwardArgs.parts(args);
   const invD: f32 = 1 / <f32>D;
-  while (nextRows(args)) {
+  while (nextRows(args, rows, per)) {
     const dw = parts + <usize>unitIndex * <usize>(2 * D) * 4;
     const db = dw + <usize>D * 4;
     memory.fill(dw, 0, <usize>(2 * D * 4));
@@ -132,15 +137,16 @@ export function layernormBackward(args: usize): void {
   }
 }
 
-/** 4 x · 5 weight · 6 out · 7 rstd · 8 eps (f32) */
 export function rmsnorm(args: usize): void {
-  const D = load<i32>(args, 8);
-  const x = <usize>load<i32>(args, 16);
-  const w = <usize>load<i32>(args, 20);
-  const o = <usize>load<i32>(args, 24);
-  const rstdP = <usize>load<i32>(args, 28);
-  const eps = load<f32>(args, 32);
-  while (nextRows(args)) {
+  const rows = RmsnormArgs.rows(args);
+  const per = RmsnormArgs.per(args);
+  const D = RmsnormArgs.D(args);
+  const x = RmsnormArgs.x(args);
+  const w = RmsnormArgs.weight(args);
+  const o = RmsnormArgs.out(args);
+  const rstdP = RmsnormArgs.rstd(args);
+  const eps = RmsnormArgs.eps(args);
+  while (nextRows(args, rows, per)) {
     for (let r = unitRow0; r < unitRow1; r++) {
       const off = <usize>r * <usize>D * 4;
       let acc = f32x4.splat(0);
@@ -156,16 +162,18 @@ export function rmsnorm(args: usize): void {
   }
 }
 
-/** 4 dOut · 5 x · 6 weight · 7 rstd · 8 dX · 9 partials (unit u: dW [D]) */
+/** Unit u writes its partial dWeight [D] at parts + u·D floats. */
 export function rmsnormBackward(args: usize): void {
-  const D = load<i32>(args, 8);
-  const g = <usize>load<i32>(args, 16);
-  const x = <usize>load<i32>(args, 20);
-  const w = <usize>load<i32>(args, 24);
-  const rstdP = <usize>load<i32>(args, 28);
-  const dx = <usize>load<i32>(args, 32);
-  const parts = <usize>load<i32>(args, 36);
-  while (nextRows(args)) {
+  const rows = RmsnormBackwardArgs.rows(args);
+  const per = RmsnormBackwardArgs.per(args);
+  const D = RmsnormBackwardArgs.D(args);
+  const g = RmsnormBackwardArgs.dOut(args);
+  const x = RmsnormBackwardArgs.x(args);
+  const w = RmsnormBackwardArgs.weight(args);
+  const rstdP = RmsnormBackwardArgs.rstd(args);
+  const dx = RmsnormBackwardArgs.dX(args);
+  const parts = RmsnormBackwardArgs.parts(args);
+  while (nextRows(args, rows, per)) {
     const dw = parts + <usize>unitIndex * <usize>D * 4;
     memory.fill(dw, 0, <usize>(D * 4));
     for (let r = unitRow0; r < unitRow1; r++) {
@@ -188,12 +196,13 @@ export function rmsnormBackward(args: usize): void {
   }
 }
 
-/** 4 x · 5 out */
 export function softmax(args: usize): void {
-  const D = load<i32>(args, 8);
-  const x = <usize>load<i32>(args, 16);
-  const o = <usize>load<i32>(args, 20);
-  while (nextRows(args)) {
+  const rows = SoftmaxArgs.rows(args);
+  const per = SoftmaxArgs.per(args);
+  const D = SoftmaxArgs.D(args);
+  const x = SoftmaxArgs.x(args);
+  const o = SoftmaxArgs.out(args);
+  while (nextRows(args, rows, per)) {
     for (let r = unitRow0; r < unitRow1; r++) {
       const off = <usize>r * <usize>D * 4;
       const vm = f32x4.splat(rowMaxOf(x + off, D));
@@ -211,13 +220,14 @@ export function softmax(args: usize): void {
   }
 }
 
-/** 4 dOut · 5 out · 6 dX */
 export function softmaxBackward(args: usize): void {
-  const D = load<i32>(args, 8);
-  const g = <usize>load<i32>(args, 16);
-  const y = <usize>load<i32>(args, 20);
-  const d = <usize>load<i32>(args, 24);
-  while (nextRows(args)) {
+  const rows = SoftmaxBackwardArgs.rows(args);
+  const per = SoftmaxBackwardArgs.per(args);
+  const D = SoftmaxBackwardArgs.D(args);
+  const g = SoftmaxBackwardArgs.dOut(args);
+  const y = SoftmaxBackwardArgs.out(args);
+  const d = SoftmaxBackwardArgs.dX(args);
+  while (nextRows(args, rows, per)) {
     for (let r = unitRow0; r < unitRow1; r++) {
       const off = <usize>r * <usize>D * 4;
       let acc = f32x4.splat(0);
@@ -230,14 +240,16 @@ export function softmaxBackward(args: usize): void {
   }
 }
 
-/** 4 logits · 5 targets (i32) · 6 logp · 7 lse   (row length D = V) */
+/** Row length D = V; targets are i32 (negative: padding). */
 export function logSoftmaxGather(args: usize): void {
-  const V = load<i32>(args, 8);
-  const x = <usize>load<i32>(args, 16);
-  const tg = <usize>load<i32>(args, 20);
-  const lp = <usize>load<i32>(args, 24);
-  const ls = <usize>load<i32>(args, 28);
-  while (nextRows(args)) {
+  const rows = LogSoftmaxGatherArgs.rows(args);
+  const per = LogSoftmaxGatherArgs.per(args);
+  const V = LogSoftmaxGatherArgs.D(args);
+  const x = LogSoftmaxGatherArgs.logits(args);
+  const tg = LogSoftmaxGatherArgs.targets(args);
+  const lp = LogSoftmaxGatherArgs.logp(args);
+  const ls = LogSoftmaxGatherArgs.lse(args);
+  while (nextRows(args, rows, per)) {
     for (let r = unitRow0; r < unitRow1; r++) {
       const off = <usize>r * <usize>V * 4;
       const m = rowMaxOf(x + off, V);
@@ -255,15 +267,16 @@ export function logSoftmaxGather(args: usize): void {
   }
 }
 
-/** 4 dLogp · 5 logits · 6 targets (i32) · 7 lse · 8 dLogits */
 export function logSoftmaxGatherBackward(args: usize): void {
-  const V = load<i32>(args, 8);
-  const g = <usize>load<i32>(args, 16);
-  const x = <usize>load<i32>(args, 20);
-  const tg = <usize>load<i32>(args, 24);
-  const ls = <usize>load<i32>(args, 28);
-  const d = <usize>load<i32>(args, 32);
-  while (nextRows(args)) {
+  const rows = LogSoftmaxGatherBackwardArgs.rows(args);
+  const per = LogSoftmaxGatherBackwardArgs.per(args);
+  const V = LogSoftmaxGatherBackwardArgs.D(args);
+  const g = LogSoftmaxGatherBackwardArgs.dLogp(args);
+  const x = LogSoftmaxGatherBackwardArgs.logits(args);
+  const tg = LogSoftmaxGatherBackwardArgs.targets(args);
+  const ls = LogSoftmaxGatherBackwardArgs.lse(args);
+  const d = LogSoftmaxGatherBackwardArgs.dLogits(args);
+  while (nextRows(args, rows, per)) {
     for (let r = unitRow0; r < unitRow1; r++) {
       const off = <usize>r * <usize>V * 4;
       const t = load<i32>(tg + <usize>(r * 4));
@@ -285,14 +298,13 @@ export function logSoftmaxGatherBackward(args: usize): void {
 
 /**
  * dst[c] = Σ_p src[p·stride + c] for c < D (single call, no units). Reduces the norm partials.
- * Words: 1 parts · 2 D · 3 stride (floats) · 4 src · 5 dst
  */
 export function sumParts(args: usize): void {
-  const parts = load<i32>(args, 4);
-  const D = load<i32>(args, 8);
-  const stride = load<i32>(args, 12);
-  const src = <usize>load<i32>(args, 16);
-  const dst = <usize>load<i32>(args, 20);
+  const parts = SumPartsArgs.parts(args);
+  const D = SumPartsArgs.D(args);
+  const stride = SumPartsArgs.stride(args);
+  const src = SumPartsArgs.src(args);
+  const dst = SumPartsArgs.dst(args);
   for (let i = 0; i < D; i += 4) {
     let a = f32x4.splat(0);
     for (let p = 0; p < parts; p++) a = f32x4.add(a, ld(src + <usize>p * <usize>stride * 4, i, D));

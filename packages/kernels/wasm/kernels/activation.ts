@@ -11,45 +11,41 @@ import type {
   UnaryArgs,
   UnaryBackwardArgs,
 } from "../../kernel_types.ts";
-import { getEngine, type KernelExport } from "../engine.ts";
-import { ptrOf } from "./matmul.ts";
-import type { Tensor } from "../../tensor.ts";
+import type { ArgsOf } from "../args.ts";
+import { getEngine } from "../engine.ts";
+import { ptrs } from "./matmul.ts";
 
 /** Elements per work unit (a multiple of 4). */
 const CHUNK = 16384;
 
-function launch(kernel: KernelExport, n: number, tensors: Tensor[]): void {
-  const e = getEngine();
-  if (n === 0) return;
-  const w = e.args;
-  w[1] = n;
-  w[2] = CHUNK;
-  tensors.forEach((t, i) => {
-    w[3 + i] = ptrOf(t);
-  });
-  e.run(kernel, n > CHUNK);
+type Flat = "gelu" | "geluBackward" | "silu" | "siluBackward" | "swiglu" | "swigluBackward" | "adamw";
+
+/** Runs a kernel over n elements in chunks of CHUNK, in parallel when there is more than one. */
+function launch<K extends Flat>(kernel: K, n: number, fields: Omit<ArgsOf<K>, "n" | "size">): void {
+  if (n > 0) getEngine().run(kernel, { n, size: CHUNK, ...fields } as ArgsOf<K>, n > CHUNK);
 }
 
-export const gelu = ({ x, out }: UnaryArgs) => launch("gelu", x.size, [x, out]);
+export const gelu = ({ x, out }: UnaryArgs) => launch("gelu", x.size, ptrs({ x, out }));
 export const geluBackward = ({ dOut, x, dX }: UnaryBackwardArgs) =>
-  launch("geluBackward", x.size, [dOut, x, dX]);
-export const silu = ({ x, out }: UnaryArgs) => launch("silu", x.size, [x, out]);
+  launch("geluBackward", x.size, ptrs({ dOut, x, dX }));
+export const silu = ({ x, out }: UnaryArgs) => launch("silu", x.size, ptrs({ x, out }));
 export const siluBackward = ({ dOut, x, dX }: UnaryBackwardArgs) =>
-  launch("siluBackward", x.size, [dOut, x, dX]);
-export const swiglu = ({ gate, up, out }: SwigluArgs) => launch("swiglu", gate.size, [gate, up, out]);
-export const swigluBackward = (a: SwigluBackwardArgs) =>
-  launch("swigluBackward", a.gate.size, [a.dOut, a.gate, a.up, a.dGate, a.dUp]);
+  launch("siluBackward", x.size, ptrs({ dOut, x, dX }));
+export const swiglu = ({ gate, up, out }: SwigluArgs) => launch("swiglu", gate.size, ptrs({ gate, up, out }));
+export const swigluBackward = ({ dOut, gate, up, dGate, dUp }: SwigluBackwardArgs) =>
+  launch("swigluBackward", gate.size, ptrs({ dOut, gate, up, dGate, dUp }));
 
 export function adamw(a: AdamWArgs): void {
-  const e = getEngine();
-  const f = e.argsF32;
-  const bc1 = 1 - a.beta1 ** a.step;
-  const bc2 = 1 - a.beta2 ** a.step;
-  f[7] = a.beta1;
-  f[8] = a.beta2;
-  f[9] = a.lr / bc1;
-  f[10] = 1 / Math.sqrt(bc2);
-  f[11] = a.eps;
-  f[12] = 1 - a.lr * a.weightDecay;
-  launch("adamw", a.param.size, [a.param, a.grad, a.m, a.v]);
+  const { param, grad, m, v, beta1, beta2, eps } = a;
+  launch("adamw", param.size, {
+    ...ptrs({ param, grad, m, v }),
+    ...{
+      beta1,
+      beta2,
+      eps,
+      stepSize: a.lr / (1 - beta1 ** a.step),
+      rBc2: 1 / Math.sqrt(1 - beta2 ** a.step),
+    },
+    decay: 1 - a.lr * a.weightDecay,
+  });
 }

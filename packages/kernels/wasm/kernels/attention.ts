@@ -1,18 +1,18 @@
 /**
- * Host side of the fused causal attention and KV-cache decoding (assembly/attention.ts): writes the
- * argument block, copies the per-sequence key ranges into wasm memory, lists the query blocks (BQ
- * rows each; in a packed row, the shared prefix and each segment are cut separately, so no block
- * straddles a segment) and sizes the per-thread score buffers (BQ × T floats forward, twice that
- * backward).
+ * Host side of the fused causal attention and KV-cache decoding (assembly/attention.ts): fills the
+ * argument fields (args.ts), copies the per-sequence key ranges into wasm memory, lists the query
+ * blocks (BQ rows each; in a packed row, the shared prefix and each segment are cut separately, so
+ * no block straddles a segment) and sizes the per-thread score buffers (BQ × T floats forward, twice
+ * that backward).
  *
- * Test: packages/kernels/wasm/attention_test.ts and spec/attention_test.ts (against ts).
+ * Test: packages/kernels/wasm/rows_test.ts and spec/attention_test.ts (against ts).
  */
 import type { AttentionArgs, AttentionBackwardArgs, AttentionDecodeArgs } from "../../kernel_types.ts";
 import { getEngine, type WasmEngine } from "../engine.ts";
-import { ptrOf } from "./matmul.ts";
+import { ptrs } from "./matmul.ts";
 
 /** Query rows per block: the S block (BQ × T) stays in L2 for T up to a few thousand. */
-const BQ = 64;
+const BQ_MAX = 64;
 
 function mask(e: WasmEngine, slot: string, m: Int32Array | null): number {
   if (!m) return 0;
@@ -21,35 +21,26 @@ function mask(e: WasmEngine, slot: string, m: Int32Array | null): number {
   return p;
 }
 
-function writeCommon(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, perThreadRows: number): number {
-  const w = e.args;
-  w[1] = ptrOf(a.q);
-  w[2] = ptrOf(a.k);
-  w[3] = ptrOf(a.v);
-  w[4] = ptrOf(a.out);
-  w[5] = ptrOf(a.lse);
-  w[6] = a.B;
-  w[7] = a.T;
-  w[8] = a.H;
-  w[9] = a.Hkv;
-  w[10] = a.Dh;
-  e.argsF32[11] = a.scale;
-  w[12] = mask(e, "attention.keyStart", a.keyStart);
-  w[13] = mask(e, "attention.keyEnd", a.keyEnd);
-  const bq = Math.min(BQ, a.T);
-  w[14] = bq;
-  const perThread = Math.ceil((perThreadRows * bq * a.T * 4) / 64) * 64;
-  w[15] = e.buffer("attention.blocks", perThread * e.threads);
-  w[16] = perThread;
-  writeBlocks(e, a, bq);
-  return a.B * a.H * a.T * a.T * a.Dh;
+/** The fields attention and its backward share: tensors, sizes, masks, buffers and query blocks. */
+function common(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, perThreadRows: number) {
+  const { q, k, v, out, lse, B, T, H, Hkv, Dh, scale } = a;
+  const BQ = Math.min(BQ_MAX, T);
+  const scratchBytes = Math.ceil((perThreadRows * BQ * T * 4) / 64) * 64;
+  return {
+    ...{ ...ptrs({ q, k, v, out, lse }), B, T, H, Hkv, Dh, scale, BQ },
+    keyStart: mask(e, "attention.keyStart", a.keyStart),
+    keyEnd: mask(e, "attention.keyEnd", a.keyEnd),
+    ...{ scratch: e.buffer("attention.blocks", scratchBytes * e.threads), scratchBytes },
+    ...blocks(e, a, BQ),
+    prefixLen: mask(e, "attention.prefixLen", a.prefixLen),
+  };
 }
 
 /**
- * The query blocks (b, i0, rows, s0) in row order (words 21–23) and the packed rows' prefix lengths
- * (word 24). s0 = the segment's first position, 0 for causal rows and prefixes.
+ * The query blocks (b, i0, rows, s0) in row order and the first block of each row. s0 = the
+ * segment's first position, 0 for causal rows and prefixes.
  */
-function writeBlocks(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, bq: number): void {
+function blocks(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, bq: number) {
   const { B, T, segStart } = a;
   const list: number[] = [];
   const rowFirst = new Int32Array(B + 1);
@@ -66,55 +57,42 @@ function writeBlocks(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, bq
     }
   }
   rowFirst[B] = list.length / 4;
-  const w = e.args;
-  w[21] = mask(e, "attention.list", Int32Array.from(list));
-  w[22] = list.length / 4;
-  w[23] = mask(e, "attention.rowFirst", rowFirst);
-  w[24] = mask(e, "attention.prefixLen", a.prefixLen);
+  return {
+    blocks: mask(e, "attention.list", Int32Array.from(list)),
+    nBlocks: list.length / 4,
+    rowFirst: mask(e, "attention.rowFirst", rowFirst),
+  };
 }
 
 export function attention(a: AttentionArgs): void {
   const e = getEngine();
   if (a.B * a.T * a.H === 0) return;
-  const work = writeCommon(e, a, 1);
-  e.run("attention", work >= e.config.minParallelWork);
+  const work = a.B * a.H * a.T * a.T * a.Dh;
+  e.run("attention", common(e, a, 1), work >= e.config.minParallelWork);
 }
 
 export function attentionBackward(a: AttentionBackwardArgs): void {
   const e = getEngine();
   if (a.B * a.T * a.H === 0) return;
-  const work = writeCommon(e, a, 2);
-  const w = e.args;
-  w[17] = ptrOf(a.dOut);
-  w[18] = ptrOf(a.dQ);
-  w[19] = ptrOf(a.dK);
-  w[20] = ptrOf(a.dV);
-  e.run("attentionBackward", work >= e.config.minParallelWork);
+  const work = a.B * a.H * a.T * a.T * a.Dh;
+  const { dOut, dQ, dK, dV } = a;
+  e.run(
+    "attentionBackward",
+    { ...common(e, a, 2), ...ptrs({ dOut, dQ, dK, dV }) },
+    work >= e.config.minParallelWork,
+  );
 }
 
 export function attentionDecode(a: AttentionDecodeArgs): void {
   const e = getEngine();
   if (a.B * a.Tq * a.H === 0) return;
-  const w = e.args;
-  w[1] = ptrOf(a.q);
-  w[2] = ptrOf(a.kCache);
-  w[3] = ptrOf(a.vCache);
-  w[4] = ptrOf(a.out);
-  w[5] = 0;
-  w[6] = a.B;
-  w[7] = a.Tq;
-  w[8] = a.H;
-  w[9] = a.Hkv;
-  w[10] = a.Dh;
-  e.argsF32[11] = a.scale;
-  w[12] = mask(e, "attention.keyStart", a.keyStart);
-  w[13] = 0;
-  const bq = Math.min(BQ, a.Tq);
-  w[14] = bq;
-  const perThread = Math.ceil((bq * a.Tmax * 4) / 64) * 64;
-  w[15] = e.buffer("attention.blocks", perThread * e.threads);
-  w[16] = perThread;
-  w[17] = a.Tmax;
-  w[18] = mask(e, "attention.pos", a.pos);
-  e.run("attentionDecode", a.B * a.H * a.Tq * a.Tmax * a.Dh >= e.config.minParallelWork);
+  const { B, H, Hkv, Dh, scale, Tmax } = a;
+  const BQ = Math.min(BQ_MAX, a.Tq);
+  const scratchBytes = Math.ceil((BQ * Tmax * 4) / 64) * 64;
+  const fields = {
+    ...{ ...ptrs({ q: a.q, k: a.kCache, v: a.vCache, out: a.out }), B, T: a.Tq, H, Hkv, Dh, scale, BQ, Tmax },
+    ...{ keyStart: mask(e, "attention.keyStart", a.keyStart), pos: mask(e, "attention.pos", a.pos) },
+    ...{ scratch: e.buffer("attention.blocks", scratchBytes * e.threads), scratchBytes },
+  };
+  e.run("attentionDecode", fields, B * H * a.Tq * Tmax * Dh >= e.config.minParallelWork);
 }

@@ -1,8 +1,8 @@
 /**
  * Host side of the wasm matmul: splits the strided batched GEMM into work units and writes the
- * argument block of assembly/matmul.ts. Units are (batch item × row block × column block): batch items
- * first; when they cannot keep every thread busy, rows and columns are split into the most square
- * blocks (each unit repacks its slices of A and B, so square units waste the least).
+ * matmul fields of the argument block (args.ts). Units are (batch item × row block × column block):
+ * batch items first; when they cannot keep every thread busy, rows and columns are split into the most
+ * square blocks (each unit repacks its slices of A and B, so square units waste the least).
  *
  * Test: packages/kernels/wasm/matmul_test.ts (engine level) and spec/matmul_test.ts (against ts).
  */
@@ -71,27 +71,9 @@ export function launchMatmul(e: WasmEngine, p: MatmulPtrs): void {
       }
     }
   }
-  const w = e.args;
-  w[1] = p.a;
-  w[2] = p.b;
-  w[3] = p.out;
-  w[4] = p.bias;
-  w[5] = batch;
-  w[6] = M;
-  w[7] = N;
-  w[8] = K;
-  w[9] = p.transA ? 1 : 0;
-  w[10] = p.transB ? 1 : 0;
-  w[11] = p.strideA;
-  w[12] = p.strideB;
-  w[13] = p.strideOut;
-  w[14] = p.accumulate ? 1 : 0;
-  w[15] = rowsPer;
-  w[16] = colsPer;
-  w[17] = Math.ceil(M / rowsPer);
-  w[18] = Math.ceil(N / colsPer);
-  w[19] = nBatchU;
-  e.run("matmul", parallel);
+  const units = { rowsPerUnit: rowsPer, colsPerUnit: colsPer, batchUnits: nBatchU };
+  const counts = { rowUnits: Math.ceil(M / rowsPer), colUnits: Math.ceil(N / colsPer) };
+  e.run("matmul", { ...p, ...units, ...counts }, parallel);
 }
 
 /** Byte offset of a wasm tensor's storage. */
@@ -101,13 +83,15 @@ export function ptrOf(t: Tensor): number {
   return p;
 }
 
+/** Byte offsets of named wasm tensors (0 for null), e.g. `ptrs({ x, out })` → `{ x: 1024, out: 4096 }`. */
+export function ptrs<T extends Record<string, Tensor | null>>(tensors: T): { [K in keyof T]: number } {
+  const out: Record<string, number> = {};
+  for (const [k, t] of Object.entries(tensors)) out[k] = t ? ptrOf(t) : 0;
+  return out as { [K in keyof T]: number };
+}
+
 /** The registered "matmul" kernel. */
 export function matmul(args: MatmulArgs): void {
-  launchMatmul(getEngine(), {
-    ...args,
-    a: ptrOf(args.a),
-    b: ptrOf(args.b),
-    out: ptrOf(args.out),
-    bias: args.bias ? ptrOf(args.bias) : 0,
-  });
+  const { a, b, out, bias } = args;
+  launchMatmul(getEngine(), { ...args, ...ptrs({ a, b, out, bias }) });
 }

@@ -8,7 +8,7 @@
  */
 import type { RopeArgs } from "../../kernel_types.ts";
 import { getEngine } from "../engine.ts";
-import { ptrOf } from "./matmul.ts";
+import { ptrs } from "./matmul.ts";
 
 interface Table {
   /** Positions lo … hi − 1 are in the table. */
@@ -67,17 +67,8 @@ export function rope(args: RopeArgs): void {
   const pos = e.i32(posPtr, rows);
   if (positions) for (let i = 0; i < rows; i++) pos[i] = positions[i]! - base;
   else for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) pos[b * T + t] = offsets[b]! + t - base;
-  const w = e.args;
   const per = Math.max(1, Math.ceil(2048 / (H * Dh)));
-  w[1] = rows;
-  w[2] = H;
-  w[3] = Dh;
-  w[4] = ptrOf(args.x);
-  w[5] = ptrOf(args.out);
-  w[6] = posPtr;
-  w[7] = table;
-  w[8] = args.style === "interleaved" ? 1 : 0;
-  e.argsF32[9] = args.inverse ? -1 : 1;
-  w[10] = per;
-  e.run("rope", rows * H * Dh >= 16384);
+  const fields = { rows, H, Dh, ...ptrs({ x: args.x, out: args.out }), positions: posPtr, table, per };
+  const style = { interleaved: args.style === "interleaved", sign: args.inverse ? -1 : 1 };
+  e.run("rope", { ...fields, ...style }, rows * H * Dh >= 16384);
 }

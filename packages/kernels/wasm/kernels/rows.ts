@@ -17,100 +17,100 @@ import type {
   SoftmaxBackwardArgs,
 } from "../../kernel_types.ts";
 import type { Tensor } from "../../tensor.ts";
-import { getEngine, type KernelExport, type WasmEngine } from "../engine.ts";
-import { ptrOf } from "./matmul.ts";
+import type { ArgsOf } from "../args.ts";
+import { getEngine, type WasmEngine } from "../engine.ts";
+import { ptrOf, ptrs } from "./matmul.ts";
 
 const MIN_UNIT = 4096;
 const UNITS_PER_THREAD = 8;
 
-/** Writes rows/D/rows-per-unit and the pointers; returns the number of units. */
-function setup(e: WasmEngine, rows: number, D: number, tensors: (Tensor | null)[]): number {
+/** Rows per unit (≈ 8 units per thread, ≥ MIN_UNIT elements each) and the number of units. */
+function split(e: WasmEngine, rows: number, D: number) {
   const per = Math.max(
     Math.ceil(rows / (e.threads * UNITS_PER_THREAD)),
     Math.ceil(MIN_UNIT / Math.max(D, 1)),
     1,
   );
-  const w = e.args;
-  w[1] = rows;
-  w[2] = D;
-  w[3] = per;
-  tensors.forEach((t, i) => {
-    w[4 + i] = t ? ptrOf(t) : 0;
-  });
-  return Math.ceil(rows / per);
+  return { rows, D, per, units: Math.ceil(rows / per) };
 }
 
-function run(e: WasmEngine, kernel: KernelExport, rows: number, D: number): void {
-  if (rows * D > 0) e.run(kernel, rows * D >= 2 * MIN_UNIT);
+/** Runs a row kernel when there is work, in parallel from 2·MIN_UNIT elements. */
+function run<K extends RowKernel>(
+  e: WasmEngine,
+  kernel: K,
+  fields: ArgsOf<K> & { rows: number; D: number },
+): void {
+  const { rows, D } = fields;
+  if (rows * D > 0) e.run(kernel, fields, rows * D >= 2 * MIN_UNIT);
 }
+type RowKernel =
+  | "layernorm"
+  | "layernormBackward"
+  | "rmsnorm"
+  | "rmsnormBackward"
+  | "softmax"
+  | "softmaxBackward"
+  | "logSoftmaxGather"
+  | "logSoftmaxGatherBackward";
 
 /** dst[c] = Σ_p parts[p·stride + c], c < D. */
 function sumParts(e: WasmEngine, parts: number, D: number, stride: number, src: number, dst: number): void {
-  const w = e.args;
-  w[1] = parts;
-  w[2] = D;
-  w[3] = stride;
-  w[4] = src;
-  w[5] = dst;
-  e.run("sumParts", false);
+  e.run("sumParts", { parts, D, stride, src, dst }, false);
 }
 
 export function layernorm(a: LayerNormArgs): void {
   const e = getEngine();
-  setup(e, a.rows, a.D, [a.x, a.weight, a.bias, a.out, a.mean, a.rstd]);
-  e.argsF32[10] = a.eps;
-  run(e, "layernorm", a.rows, a.D);
+  const { x, weight, bias, out, mean, rstd } = a;
+  run(e, "layernorm", {
+    ...split(e, a.rows, a.D),
+    ...ptrs({ x, weight, bias, out, mean, rstd }),
+    eps: a.eps,
+  });
 }
 
 export function layernormBackward(a: LayerNormBackwardArgs): void {
   const e = getEngine();
-  const { rows, D } = a;
-  const units = setup(e, rows, D, [a.dOut, a.x, a.weight, a.mean, a.rstd, a.dX]);
-  const parts = e.buffer("norm.parts", Math.max(1, units * 2 * D * 4));
-  e.args[10] = parts;
-  if (rows === 0) {
+  const { dOut, x, weight, mean, rstd, dX } = a;
+  const s = split(e, a.rows, a.D);
+  const parts = e.buffer("norm.parts", Math.max(1, s.units * 2 * s.D * 4));
+  if (s.rows === 0) {
     a.dWeight.data.fill(0);
     a.dBias?.data.fill(0);
     return;
   }
-  run(e, "layernormBackward", rows, D);
-  sumParts(e, units, D, 2 * D, parts, ptrOf(a.dWeight));
-  if (a.dBias) sumParts(e, units, D, 2 * D, parts + D * 4, ptrOf(a.dBias));
+  run(e, "layernormBackward", { ...s, ...ptrs({ dOut, x, weight, mean, rstd, dX }), parts });
+  sumParts(e, s.units, s.D, 2 * s.D, parts, ptrOf(a.dWeight));
+  if (a.dBias) sumParts(e, s.units, s.D, 2 * s.D, parts + s.D * 4, ptrOf(a.dBias));
 }
 
 export function rmsnorm(a: RmsNormArgs): void {
   const e = getEngine();
-  setup(e, a.rows, a.D, [a.x, a.weight, a.out, a.rstd]);
-  e.argsF32[8] = a.eps;
-  run(e, "rmsnorm", a.rows, a.D);
+  const { x, weight, out, rstd } = a;
+  run(e, "rmsnorm", { ...split(e, a.rows, a.D), ...ptrs({ x, weight, out, rstd }), eps: a.eps });
 }
 
 export function rmsnormBackward(a: RmsNormBackwardArgs): void {
   const e = getEngine();
-  const { rows, D } = a;
-  const units = setup(e, rows, D, [a.dOut, a.x, a.weight, a.rstd, a.dX]);
-  const parts = e.buffer("norm.parts", Math.max(1, units * D * 4));
-  e.args[9] = parts;
-  if (rows === 0) {
+  const { dOut, x, weight, rstd, dX } = a;
+  const s = split(e, a.rows, a.D);
+  const parts = e.buffer("norm.parts", Math.max(1, s.units * s.D * 4));
+  if (s.rows === 0) {
     a.dWeight.data.fill(0);
     return;
   }
-  run(e, "rmsnormBackward", rows, D);
-  sumParts(e, units, D, D, parts, ptrOf(a.dWeight));
+  run(e, "rmsnormBackward", { ...s, ...ptrs({ dOut, x, weight, rstd, dX }), parts });
+  sumParts(e, s.units, s.D, s.D, parts, ptrOf(a.dWeight));
 }
 
-export function softmax(a: SoftmaxArgs): void {
+export function softmax({ x, out, rows, cols }: SoftmaxArgs): void {
   const e = getEngine();
-  setup(e, a.rows, a.cols, [a.x, a.out]);
-  run(e, "softmax", a.rows, a.cols);
+  run(e, "softmax", { ...split(e, rows, cols), ...ptrs({ x, out }) });
 }
 
-export function softmaxBackward(a: SoftmaxBackwardArgs): void {
+export function softmaxBackward({ dOut, out, dX, rows, cols }: SoftmaxBackwardArgs): void {
   const e = getEngine();
-  setup(e, a.rows, a.cols, [a.dOut, a.out, a.dX]);
-  run(e, "softmaxBackward", a.rows, a.cols);
+  run(e, "softmaxBackward", { ...split(e, rows, cols), ...ptrs({ dOut, out, dX }) });
 }
-
 /** Same check and message as the ts reference: targets must be < V (negative = padding). */
 function checkTargets(kernel: string, targets: Tensor, V: number): void {
   const t = targets.data;
@@ -125,14 +125,17 @@ function checkTargets(kernel: string, targets: Tensor, V: number): void {
 
 export function logSoftmaxGather(a: LogSoftmaxGatherArgs): void {
   const e = getEngine();
-  checkTargets("logSoftmaxGather", a.targets, a.V);
-  setup(e, a.N, a.V, [a.logits, a.targets, a.logp, a.lse]);
-  run(e, "logSoftmaxGather", a.N, a.V);
+  const { logits, targets, logp, lse } = a;
+  checkTargets("logSoftmaxGather", targets, a.V);
+  run(e, "logSoftmaxGather", { ...split(e, a.N, a.V), ...ptrs({ logits, targets, logp, lse }) });
 }
 
 export function logSoftmaxGatherBackward(a: LogSoftmaxGatherBackwardArgs): void {
   const e = getEngine();
-  checkTargets("logSoftmaxGatherBackward", a.targets, a.V);
-  setup(e, a.N, a.V, [a.dLogp, a.logits, a.targets, a.lse, a.dLogits]);
-  run(e, "logSoftmaxGatherBackward", a.N, a.V);
+  const { dLogp, logits, targets, lse, dLogits } = a;
+  checkTargets("logSoftmaxGatherBackward", targets, a.V);
+  run(e, "logSoftmaxGatherBackward", {
+    ...split(e, a.N, a.V),
+    ...ptrs({ dLogp, logits, targets, lse, dLogits }),
+  });
 }

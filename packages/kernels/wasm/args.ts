@@ -1,0 +1,170 @@
+/**
+ * The argument block of every wasm kernel, declared once. Word 0 is the atomic work-unit counter;
+ * the fields follow in declaration order, one 4-byte word each: `ptr` (a byte offset into the shared
+ * memory, 0 for none), `i32`, `f32`, `bool` (0 / 1).
+ *
+ * The host writes a block with `WasmEngine.run(kernel, fields, parallel)`, whose `fields` type is
+ * derived from this table (a missing or unknown field is a type error). The AssemblyScript side
+ * reads it through assembly/args.ts, generated from this table (`asArgsSource()`): one namespace
+ * per kernel with a typed reader per field, e.g. `MatmulArgs.M(args)`. `ensureKernelsBuilt()`
+ * refuses to build or load the kernels while assembly/args.ts differs from the table; regenerate it
+ * with `npx tsx wasm/args.ts` (also part of `npm run build -w @mempo/kernels`).
+ *
+ * Test: packages/kernels/wasm/args_test.ts.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+type Kind = "ptr" | "i32" | "f32" | "bool";
+type Layout = Readonly<Record<string, Kind>>;
+
+/** Rows split into units of `per` rows (assembly/rows.ts). */
+const ROWS = { rows: "i32", D: "i32", per: "i32" } as const;
+/** A flat array of n elements split into units of `size` elements. */
+const CHUNKS = { n: "i32", size: "i32" } as const;
+/**
+ * Attention (assembly/attention.ts): BQ query rows per block; thread i's score buffer is at
+ * scratch + i·scratchBytes; blocks: i32 × 4 each (b, i0, rows, s0); rowFirst: the first block of each
+ * row, i32 [B + 1]; prefixLen: the shared prefix of each packed row, i32 [B] (0: no packed rows).
+ */
+const ATTENTION_HEAD = {
+  ...{ q: "ptr", k: "ptr", v: "ptr", out: "ptr", B: "i32", T: "i32", H: "i32", Hkv: "i32", Dh: "i32" },
+  ...{ scale: "f32", keyStart: "ptr", BQ: "i32", scratch: "ptr", scratchBytes: "i32" },
+} as const satisfies Layout;
+const ATTENTION = {
+  ...ATTENTION_HEAD,
+  ...{ lse: "ptr", keyEnd: "ptr", blocks: "ptr", nBlocks: "i32", rowFirst: "ptr", prefixLen: "ptr" },
+} as const satisfies Layout;
+
+/** Every kernel export and its argument fields, in the order the pool indexes them. */
+export const ARGS = {
+  /** batchUnits: batch, or 1 when strideOut = 0 (the batch is summed inside each unit). */
+  matmul: {
+    ...{ a: "ptr", b: "ptr", out: "ptr", bias: "ptr", batch: "i32", M: "i32", N: "i32", K: "i32" },
+    ...{ transA: "bool", transB: "bool", strideA: "i32", strideB: "i32", strideOut: "i32" },
+    ...{ accumulate: "bool", rowsPerUnit: "i32", colsPerUnit: "i32", rowUnits: "i32", colUnits: "i32" },
+    batchUnits: "i32",
+  },
+  attention: ATTENTION,
+  attentionBackward: { ...ATTENTION, dOut: "ptr", dQ: "ptr", dK: "ptr", dV: "ptr" },
+  attentionDecode: { ...ATTENTION_HEAD, Tmax: "i32", pos: "ptr" },
+  gelu: { ...CHUNKS, x: "ptr", out: "ptr" },
+  geluBackward: { ...CHUNKS, dOut: "ptr", x: "ptr", dX: "ptr" },
+  silu: { ...CHUNKS, x: "ptr", out: "ptr" },
+  siluBackward: { ...CHUNKS, dOut: "ptr", x: "ptr", dX: "ptr" },
+  swiglu: { ...CHUNKS, gate: "ptr", up: "ptr", out: "ptr" },
+  swigluBackward: { ...CHUNKS, dOut: "ptr", gate: "ptr", up: "ptr", dGate: "ptr", dUp: "ptr" },
+  /** stepSize = lr / (1 − beta1^step), rBc2 = 1 / √(1 − beta2^step), decay = 1 − lr · weightDecay. */
+  adamw: {
+    ...{ ...CHUNKS, param: "ptr", grad: "ptr", m: "ptr", v: "ptr", beta1: "f32", beta2: "f32" },
+    ...{ stepSize: "f32", rBc2: "f32", eps: "f32", decay: "f32" },
+  },
+  layernorm: {
+    ...ROWS,
+    ...{ x: "ptr", weight: "ptr", bias: "ptr", out: "ptr", mean: "ptr", rstd: "ptr", eps: "f32" },
+  },
+  layernormBackward: {
+    ...ROWS,
+    ...{ dOut: "ptr", x: "ptr", weight: "ptr", mean: "ptr", rstd: "ptr", dX: "ptr" },
+    /** Per-unit partial dWeight and dBias rows, 2·D floats per unit. */
+    parts: "ptr",
+  },
+  rmsnorm: { ...ROWS, x: "ptr", weight: "ptr", out: "ptr", rstd: "ptr", eps: "f32" },
+  rmsnormBackward: {
+    ...ROWS,
+    ...{ dOut: "ptr", x: "ptr", weight: "ptr", rstd: "ptr", dX: "ptr" },
+    /** Per-unit partial dWeight rows, D floats per unit. */
+    parts: "ptr",
+  },
+  softmax: { ...ROWS, x: "ptr", out: "ptr" },
+  softmaxBackward: { ...ROWS, dOut: "ptr", out: "ptr", dX: "ptr" },
+  logSoftmaxGather: { ...ROWS, logits: "ptr", targets: "ptr", logp: "ptr", lse: "ptr" },
+  logSoftmaxGatherBackward: {
+    ...ROWS,
+    ...{ dLogp: "ptr", logits: "ptr", targets: "ptr", lse: "ptr", dLogits: "ptr" },
+  },
+  /** dst[c] = Σ_p src[p·stride + c], c < D. */
+  sumParts: { parts: "i32", D: "i32", stride: "i32", src: "ptr", dst: "ptr" },
+  /** out = a ∘ b[i % bSize] (op 0 add, 1 mul), alpha·a (2 scale), out += alpha·a (3 axpy). */
+  binary: { ...CHUNKS, a: "ptr", b: "ptr", out: "ptr", bSize: "i32", op: "i32", alpha: "f32" },
+  sumLeading: { rows: "i32", cols: "i32", x: "ptr", out: "ptr", alpha: "f32" },
+  copyColumns: {
+    ...{ rows: "i32", per: "i32", src: "ptr", srcCols: "i32", srcStart: "i32" },
+    ...{ dst: "ptr", dstCols: "i32", dstStart: "i32", n: "i32", accumulate: "bool" },
+  },
+  fill: { ...CHUNKS, out: "ptr", value: "f32" },
+  /** parts: one f64 per unit. */
+  sumSquares: { ...CHUNKS, x: "ptr", parts: "ptr" },
+  /** sink: 4 bytes that receive a lane of the sum, so the loop is not removed. */
+  peakFma: { units: "i32", iters: "i32", sink: "ptr" },
+  /** sign −1 applies the inverse rotation; table: cos/sin rows, positions: the row of each token. */
+  rope: {
+    ...{ rows: "i32", H: "i32", Dh: "i32", x: "ptr", out: "ptr", positions: "ptr", table: "ptr" },
+    ...{ interleaved: "bool", sign: "f32", per: "i32" },
+  },
+} as const satisfies Record<string, Layout>;
+
+export type KernelExport = keyof typeof ARGS;
+/** Kernel exports in the order workers index them. */
+export const KERNELS = Object.keys(ARGS) as KernelExport[];
+/** The fields the host writes for one kernel. */
+export type ArgsOf<K extends KernelExport> = {
+  [F in keyof (typeof ARGS)[K]]: (typeof ARGS)[K][F] extends "bool" ? boolean : number;
+};
+
+/** Words in the argument block (the engine reserves this many at ARGS). */
+export const ARGS_WORDS = 256;
+
+/** Field name → [word index, kind] of one kernel. */
+export function wordsOf(kernel: KernelExport): [string, number, Kind][] {
+  return Object.entries(ARGS[kernel] as Layout).map(([name, kind], i) => [name, i + 1, kind]);
+}
+
+const AS_TYPE: Record<Kind, string> = { ptr: "usize", i32: "i32", f32: "f32", bool: "bool" };
+const AS_READ: Record<Kind, (o: number) => string> = {
+  ptr: (o) => `<usize>load<i32>(args, ${o})`,
+  i32: (o) => `load<i32>(args, ${o})`,
+  f32: (o) => `load<f32>(args, ${o})`,
+  bool: (o) => `load<i32>(args, ${o}) != 0`,
+};
+
+/** The AssemblyScript readers of every layout (the text of assembly/args.ts). */
+export function asArgsSource(): string {
+  const lines = [
+    "// Generated from ../args.ts (the argument layouts) by `npx tsx wasm/args.ts`. Do not edit: the",
+    "// engine refuses to build or load the kernels while this file differs from that table.",
+    "// One namespace per kernel export; each field's reader takes the argument block pointer.",
+  ];
+  for (const kernel of KERNELS) {
+    lines.push("", `export namespace ${kernel[0]!.toUpperCase()}${kernel.slice(1)}Args {`);
+    for (const [name, word, kind] of wordsOf(kernel)) {
+      lines.push(
+        `  @inline export function ${name}(args: usize): ${AS_TYPE[kind]} { return ${AS_READ[kind](word * 4)}; }`,
+      );
+    }
+    lines.push("}");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Where the generated readers live. */
+export const AS_ARGS_FILE = fileURLToPath(new URL("./assembly/args.ts", import.meta.url));
+
+/** Throws unless `file` (assembly/args.ts) is the text `asArgsSource()` gives. */
+export function checkAsArgs(file = AS_ARGS_FILE): void {
+  let have = "";
+  try {
+    have = readFileSync(file, "utf8");
+  } catch {}
+  if (have !== asArgsSource()) {
+    throw new Error(
+      `wasm backend: ${file} does not match the argument layouts in wasm/args.ts. ` +
+        "Fix: run `npx tsx wasm/args.ts` in packages/kernels (or `npm run build -w @mempo/kernels`).",
+    );
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(AS_ARGS_FILE, asArgsSource());
+  console.log(`kernels: wrote ${AS_ARGS_FILE}`);
+}

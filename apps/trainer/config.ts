@@ -151,6 +151,11 @@ export const configSchema = z.object({
       clipLow: f(prob(), 0.2, "PPO clip ε (lower)"),
       clipHigh: f(z.number().min(0), 0.2, "PPO clip ε (upper)"),
       klCoef: f(z.number().min(0), 0.001, "β of the k3 KL to the SFT reference"),
+      klWarn: f(
+        z.number().positive(),
+        0.1,
+        "warn when an iteration's KL to the SFT reference exceeds this (stable runs stay near 0.003)",
+      ),
       aggregation: f(
         z.enum(["seq-mean-token-mean", "token-mean", "seq-mean-token-sum-norm"]),
         "seq-mean-token-mean",

@@ -29,6 +29,7 @@ import {
 import type { Tokenizer } from "@mempo/tokenizer";
 import { type CheckpointInfo, saveRunCheckpoint } from "../checkpoint.ts";
 import type { Config } from "../config.ts";
+import { checkRlIteration } from "../guards.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, requireFile, round } from "../run_dir.ts";
 import { type Data, maxTurns } from "./data.ts";
@@ -136,6 +137,7 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
       microBatchTokens: cfg.microBatchTokens,
       temperature: cfg.temperature,
     });
+    checkRlIteration(run, it + 1, res);
     policy.version = it + 1;
     const m = batch.metrics;
     if (m.zeroStdGroupFraction === 1) noSignal++;

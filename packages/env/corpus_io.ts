@@ -173,6 +173,7 @@ export async function writeJsonl(
   const out = createWriteStream(file, { encoding: "utf8" });
   try {
     const done = once(out, "finish");
+    done.catch(() => {}); // a write error also rejects the await below that is pending; handled there
     for await (const r of records as AsyncIterable<unknown>) {
       if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, "drain");
     }

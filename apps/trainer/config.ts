@@ -191,6 +191,11 @@ export const configSchema = z.object({
       clipLow: f(prob(), RL_DEFAULTS.clipLow, "PPO clip ε (lower, eq. 7)"),
       clipHigh: f(z.number().min(0), RL_DEFAULTS.clipHigh, "PPO clip ε (upper, eq. 7)"),
       klCoef: f(z.number().min(0), RL_DEFAULTS.klCoef, "β of the k3 KL to the SFT reference (eq. 7)"),
+      klWarn: f(
+        z.number().positive(),
+        0.1,
+        "warn when an iteration's KL to the SFT reference exceeds this (stable runs stay near 0.003)",
+      ),
       aggregation: f(
         z.enum(names(lossAggregations)),
         RL_DEFAULTS.aggregation,

@@ -12,14 +12,14 @@
  *
  * Test: `npx vitest run` in apps/trainer (config/CLI errors, a smoke run end to end).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { setBackend } from "@mempo/kernels";
 import type { Tokenizer } from "@mempo/tokenizer";
-import { loadRunCheckpoint } from "./checkpoint.ts";
+import { checkResume, loadRunCheckpoint, recoverCheckpoints, verifyCheckpoint } from "./checkpoint.ts";
 import { type Command, helpText, parseCli } from "./cli.ts";
 import { type Config, ConfigError, resolveConfig } from "./config.ts";
-import { openRun, type Run } from "./run_dir.ts";
+import { openRun, readJsonSync, type Run } from "./run_dir.ts";
 import { type Data, dataStage, loadData } from "./stages/data.ts";
 import { evalStage } from "./stages/eval.ts";
 import { pretrain } from "./stages/pretrain.ts";
@@ -62,19 +62,32 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  // 2. The run directory (config.json written there), the resolved config printed, the backend.
+  // 2. The run directory (locked; config.json written there; checkpoints made whole after a killed
+  //    write), the resolved config printed, the backend.
   if (command === "pretrain") return pretrainCommand(config);
   if (command === "worker") {
     setBackend(config.backend);
     return workerCommand(config);
   }
   const run = openRun(config);
-  run.log(`mempo ${command} → ${run.dir}\nconfig ${JSON.stringify(run.config, null, 2)}`);
-  setBackend(config.backend);
+  try {
+    recoverCheckpoints(run);
+    run.log(`mempo ${command} → ${run.dir}\nconfig ${JSON.stringify(run.config, null, 2)}`);
+    setBackend(config.backend);
+    return await stages(run, command, resume);
+  } finally {
+    run.close();
+  }
+}
 
-  // 3. The stages, in order; a single-stage command reads what earlier stages left in the run
-  //    directory, and `--resume DIR` (an sft/ or rl/ checkpoint) skips what that checkpoint covers.
+/**
+ * The stages, in order; a single-stage command reads what earlier stages left in the run directory,
+ * and `--resume DIR` (an sft/ or rl/ checkpoint, verified) skips what that checkpoint covers.
+ */
+async function stages(run: Run, command: Command, resume: string | null): Promise<number> {
+  const config = run.config;
   const resumed = resume ? await loadRunCheckpoint(resume, config.backend) : null;
+  if (resume && resumed) checkResume(resume, resumed, config);
   const fresh = command === "train" && resumed === null;
   const data: Data = fresh || command === "data" ? await dataStage(run) : await loadData(run);
   if (command === "data") return done(run);
@@ -83,7 +96,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === "tokenizer") return done(run);
   if (fresh || command === "sft") (await sftStage(run, data, tok)).dispose();
   if (command === "sft") return done(run);
-  if (command === "train" || command === "rl") (await rlStage(run, data, tok, { resume: resumed })).dispose();
+  if (command === "train" || command === "rl") {
+    if (existsSync(run.path("sft"))) await verifyCheckpoint(run.path("sft"));
+    (await rlStage(run, data, tok, { resume: resumed })).dispose();
+  }
   if (command === "rl") return done(run);
   await evalStage(run, data, tok);
   return done(run);
@@ -121,7 +137,11 @@ function done(run: Run): number {
 function savedConfig(dir: string | undefined): Record<string, unknown> {
   const file = dir ? join(dir, "config.json") : null;
   if (!file || !existsSync(file)) return {};
-  return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  const saved = readJsonSync(file);
+  if (saved === null || typeof saved !== "object" || Array.isArray(saved)) {
+    throw new ConfigError(`${file}: expected the run's resolved config (a JSON object)`);
+  }
+  return saved as Record<string, unknown>;
 }
 
 /** `main` for a process: prints an unexpected error's message (its stack with MEMPO_DEBUG=1), exit 1. */

@@ -61,14 +61,47 @@ export function markdownTable(rows: readonly EvalRow[]): string {
   return [head, rule, ...byN(rows).map((r) => `| ${COLUMNS.map(([, f]) => f(r)).join(" | ")} |`)].join("\n");
 }
 
-/** Reads metrics.jsonl (empty when absent). */
+/** Reads metrics.jsonl (empty when absent) as the run stands now: see {@link currentMetrics}. */
 export function readMetrics(run: Run): Record<string, unknown>[] {
   const p = run.path("metrics");
   if (!existsSync(p)) return [];
-  return readFileSync(p, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return currentMetrics(
+    readFileSync(p, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  );
+}
+
+/**
+ * The SFT, learning-curve and RL lines of the checkpoints as they stand after reruns and resumes: per
+ * stage, a later attempt's line replaces an earlier one of the same step, and steps past the latest
+ * attempt's last one (left by an earlier, longer attempt) are dropped. Other lines pass through.
+ */
+export function currentMetrics(metrics: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const stepOf = (m: Record<string, unknown>) => Number(m.stage === "rl" ? m.iteration : m.step);
+  const kept = new Map<string, Map<number, Record<string, unknown>>>();
+  const lastAttempt = new Map<string, number>();
+  const out: Record<string, unknown>[] = [];
+  for (const m of metrics) {
+    const stage = String(m.stage);
+    if (stage !== "sft" && stage !== "sft-eval" && stage !== "rl") {
+      out.push(m);
+      continue;
+    }
+    const attempt = Number(m.attempt ?? 1);
+    if (attempt > (lastAttempt.get(stage) ?? 0)) {
+      // a new attempt of this stage: it replaces every step from its first one on
+      const byStep = kept.get(stage) ?? new Map<number, Record<string, unknown>>();
+      for (const k of byStep.keys()) if (k >= stepOf(m)) byStep.delete(k);
+      kept.set(stage, byStep);
+      lastAttempt.set(stage, attempt);
+    }
+    kept.get(stage)!.set(stepOf(m), m);
+  }
+  for (const byStep of kept.values())
+    out.push(...[...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m));
+  return out;
 }
 
 /** Training curves in a few lines: SFT loss first/last, RL reward and F1 over the first and last iterations. */

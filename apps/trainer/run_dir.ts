@@ -8,14 +8,29 @@
  *     eval_corpus.jsonl eval_qa.jsonl eval_index.bin   the held-out world (another seed)
  *     tokenizer.json         byte-level BPE with the protocol's special tokens
  *     sft/ rl/               checkpoints (HF config.json + model.safetensors, optimizer, RNG, tokenizer)
- *     metrics.jsonl          one JSON line per SFT step / RL iteration / evaluation row
+ *     metrics.jsonl          one JSON line per SFT step / RL iteration / evaluation row, each tagged
+ *                            with `attempt` (1 for the first command on the directory, then 2, …)
+ *     run.lock               the PID of the mempo process using the directory (while it runs)
  *     eval.json report.md    evaluation table
  *     transcripts.jsonl      every evaluated model episode (responses, observations, answers, score)
  *
- * Test: exercised by main_test.ts (the smoke run).
+ * One process at a time: opening a run takes `run.lock` (created exclusively, holding the PID); a
+ * second command on the same directory fails with the holder's PID, and a lock left by a process that
+ * no longer runs (killed) is taken over with a message.
+ *
+ * Test: exercised by main_test.ts (the smoke run) and reliability_test.ts (lock, attempts).
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  closeSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Config } from "./config.ts";
 
 export interface Run {
@@ -28,6 +43,10 @@ export interface Run {
   log(message: string): void;
   /** Seconds since the run opened. */
   elapsed(): number;
+  /** This command's attempt number on the directory (tags every metrics line). */
+  attempt: number;
+  /** Releases the run's lock. */
+  close(): void;
 }
 
 const FILES = {
@@ -46,6 +65,7 @@ const FILES = {
   eval: "eval.json",
   report: "report.md",
   transcripts: "transcripts.jsonl",
+  lock: "run.lock",
 } as const;
 
 /** Default run directory name: runs/2026-11-24T15-49-25 (local clock, seconds). */
@@ -53,23 +73,101 @@ export function defaultRunDir(now = new Date()): string {
   return join("runs", now.toISOString().slice(0, 19).replace(/:/g, "-"));
 }
 
-/** Creates (or reuses) the run directory and writes the resolved config into it. */
+/**
+ * Creates (or reuses) the run directory, takes its lock and writes the resolved config into it.
+ * @throws Error when another live process holds the lock.
+ */
 export function openRun(config: Config, log: (m: string) => void = (m) => console.log(m)): Run {
   const dir = resolve(config.out === "" ? defaultRunDir() : config.out);
   mkdirSync(dir, { recursive: true });
-  const resolved = { ...config, out: config.out === "" ? dir : config.out };
-  writeFileSync(join(dir, FILES.config), `${JSON.stringify(resolved, null, 2)}\n`);
-  const t0 = performance.now();
-  const elapsed = () => (performance.now() - t0) / 1000;
-  return {
-    dir,
-    config: resolved,
-    path: (name) => join(dir, FILES[name]),
-    metric: (r) =>
-      appendFileSync(join(dir, FILES.metrics), `${JSON.stringify({ ...r, time_s: round(elapsed(), 2) })}\n`),
-    log,
-    elapsed,
+  const release = lockRun(join(dir, FILES.lock), log);
+  try {
+    const resolved = { ...config, out: config.out === "" ? dir : config.out };
+    writeFileSync(join(dir, FILES.config), `${JSON.stringify(resolved, null, 2)}\n`);
+    const metrics = join(dir, FILES.metrics);
+    const attempt = lastAttempt(metrics) + 1;
+    const t0 = performance.now();
+    const elapsed = () => (performance.now() - t0) / 1000;
+    return {
+      dir,
+      config: resolved,
+      path: (name) => join(dir, FILES[name]),
+      metric: (r) => {
+        const line = `${JSON.stringify({ ...r, attempt, time_s: round(elapsed(), 2) })}\n`;
+        try {
+          appendFileSync(metrics, line);
+        } catch (e) {
+          throw new Error(`${metrics}: cannot append (${(e as Error).message})`);
+        }
+      },
+      log,
+      elapsed,
+      attempt,
+      close: release,
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/** The highest `attempt` in metrics.jsonl (lines without one count as attempt 1; 0 when empty). */
+function lastAttempt(metrics: string): number {
+  if (!existsSync(metrics)) return 0;
+  let last = 0;
+  for (const line of readFileSync(metrics, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    const m = /"attempt":(\d+)/.exec(line);
+    last = Math.max(last, m ? Number(m[1]) : 1);
+  }
+  return last;
+}
+
+/** Whether a process with this PID is running (on this machine). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the lock file exclusively (it holds this PID). A lock whose PID no longer runs is taken over.
+ * @returns the function that releases it (also run when the process exits).
+ * @throws Error naming the lock file and the PID holding it.
+ */
+export function lockRun(file: string, log: (m: string) => void): () => void {
+  for (let tries = 0; ; tries++) {
+    try {
+      const fd = openSync(file, "wx");
+      writeFileSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || tries > 2) throw e;
+    }
+    const text = readFileSync(file, "utf8").trim();
+    const pid = Number(text);
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      throw new Error(
+        `${dirname(file)} is in use by another mempo process (PID ${pid}, lock ${file}); wait for it to finish ` +
+          "or use another --out directory (remove the lock file only if that process is not mempo)",
+      );
+    }
+    log(`taking over ${file}: its process (${text || "no PID"}) is no longer running`);
+    rmSync(file, { force: true });
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off("exit", release);
+    if (existsSync(file) && readFileSync(file, "utf8").trim() === String(process.pid)) rmSync(file);
   };
+  process.on("exit", release);
+  return release;
 }
 
 /** Fails with the command that produces a missing artifact. */
@@ -82,3 +180,21 @@ export function requireFile(run: Run, name: keyof typeof FILES, producer: string
 }
 
 export const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+/** Reads a JSON file as strict UTF-8. @throws Error naming the file on bad bytes or bad JSON. */
+export function readJsonSync(path: string): unknown {
+  const bytes = readFileSync(path);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(
+      `${path}: not valid UTF-8; the file is corrupt or in another encoding (save it as UTF-8)`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}

@@ -243,9 +243,13 @@ export class BM25Index implements Retriever {
       );
     }
     const hlen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
-    let header: { version: number; config: BM25Config; sections: Record<string, [number, number]> };
+    let header: IndexHeader;
     try {
-      header = JSON.parse(dec.decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + hlen)));
+      header = JSON.parse(
+        new TextDecoder("utf-8", { fatal: true }).decode(
+          bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + hlen),
+        ),
+      );
     } catch {
       throw new Error(`${where}: corrupt BM25 index header; rebuild the index`);
     }
@@ -255,21 +259,40 @@ export class BM25Index implements Retriever {
       );
     }
     const base = align4(MAGIC.length + 4 + hlen);
-    const sec = (name: string): Uint8Array => {
-      const [o, n] = header.sections[name]!;
-      return bytes.slice(base + o, base + o + n);
+    const sec = checkSections(header, bytes.length - base, where);
+    const section = (name: string) => bytes.slice(base + sec[name]![0], base + sec[name]![0] + sec[name]![1]);
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    const json = <T>(name: string): T => {
+      try {
+        return JSON.parse(strict.decode(section(name))) as T;
+      } catch (e) {
+        throw new Error(
+          `${where}: section "${name}" is corrupt (${(e as Error).message}); rebuild the index`,
+        );
+      }
     };
-    const termList = JSON.parse(dec.decode(sec("terms"))) as string[];
-    const docs = (JSON.parse(dec.decode(sec("docs"))) as [string, string][]).map(([id, contents]) => ({
-      id,
-      contents,
-    }));
+    const termList = json<string[]>("terms");
+    const docs = json<[string, string][]>("docs").map(([id, contents]) => ({ id, contents }));
     const terms = new Map<string, number>();
     for (const [i, w] of termList.entries()) terms.set(w, i);
     const u32 = (name: string) => {
-      const b = sec(name);
+      const b = section(name);
       return new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
     };
+    const counts: [string, number, number][] = [
+      ["terms", termList.length, header.numTerms],
+      ["docs", docs.length, header.numDocs],
+      ["offsets", sec.offsets![1] / 4, header.numTerms + 1],
+      ["postDocs", sec.postDocs![1] / 4, header.numPostings],
+      ["postTfs", sec.postTfs![1] / 4, header.numPostings],
+      ["docLens", sec.docLens![1] / 4, header.numDocs],
+    ];
+    for (const [name, got, want] of counts) {
+      if (got !== want)
+        throw new Error(
+          `${where}: section "${name}" holds ${got} entries, the header says ${want}; rebuild the index`,
+        );
+    }
     return new BM25Index(
       resolveBM25Config(header.config),
       docs,
@@ -281,13 +304,55 @@ export class BM25Index implements Retriever {
     );
   }
 
+  /** Writes the index file. @throws Error naming `path` when the write fails (disk full, …). */
   async save(path: string): Promise<void> {
-    await writeFile(path, this.toBytes());
+    await writeFile(path, this.toBytes()).catch((e: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`${path}: cannot write (${e.message})`), { code: e.code });
+    });
   }
 
   static async load(path: string): Promise<BM25Index> {
     return BM25Index.fromBytes(await readFile(path), path);
   }
+}
+
+interface IndexHeader {
+  version: number;
+  config: BM25Config;
+  numDocs: number;
+  numTerms: number;
+  numPostings: number;
+  sections: Record<string, [number, number]>;
+}
+
+const SECTIONS = ["terms", "docs", "offsets", "postDocs", "postTfs", "docLens"] as const;
+
+/**
+ * Every section [offset, length] must lie inside the data (`dataLen` bytes after the header), in the
+ * written order without overlap, u32 sections a whole number of words, and the data end where the
+ * last section (4-byte aligned) ends: a truncated or padded file is refused, never half-read.
+ */
+function checkSections(h: IndexHeader, dataLen: number, where: string): IndexHeader["sections"] {
+  const fail = (msg: string): never => {
+    throw new Error(`${where}: ${msg}; the index file is truncated or corrupt: rebuild it (mempo data)`);
+  };
+  for (const k of ["numDocs", "numTerms", "numPostings"] as const)
+    if (!Number.isInteger(h[k]) || h[k] < 0) fail(`header field "${k}" is ${JSON.stringify(h[k])}`);
+  let at = 0;
+  for (const name of SECTIONS) {
+    const s = h.sections?.[name];
+    if (!Array.isArray(s) || !s.every((x) => Number.isInteger(x) && x >= 0))
+      return fail(`section "${name}" is missing from the header`);
+    const [o, n] = s;
+    if (o < at) fail(`section "${name}" at ${o} overlaps the previous section (ends at ${at})`);
+    if (o + n > dataLen)
+      fail(`section "${name}" [${o}, ${o + n}) runs past the end of the data (${dataLen} bytes)`);
+    if (name !== "terms" && name !== "docs" && n % 4 !== 0)
+      fail(`section "${name}" is ${n} bytes, not whole u32s`);
+    at = o + n;
+  }
+  if (align4(at) !== dataLen) fail(`the data is ${dataLen} bytes but its sections end at ${align4(at)}`);
+  return h.sections;
 }
 
 export function resolveBM25Config(c: Partial<BM25Config> = {}): BM25Config {

@@ -102,6 +102,30 @@ describe("BM25Index", () => {
     expect(() => BM25Index.fromBytes(patched, "y.bin")).toThrow(/y\.bin: index format version 9.*rebuild/);
   });
 
+  it("refuses a truncated, padded or overlapping index instead of searching a part of it", () => {
+    const w = generateWorld({ entities: 60, questions: 20 });
+    const bytes = BM25Index.build(w.documents).toBytes();
+    expect(() => BM25Index.fromBytes(bytes.subarray(0, bytes.length - 1000), "index.bin")).toThrow(
+      /index\.bin: section "\w+" \[\d+, \d+\) runs past the end of the data.*truncated or corrupt: rebuild it/,
+    );
+    expect(() => BM25Index.fromBytes(bytes.subarray(0, bytes.length - 4), "index.bin")).toThrow(
+      /section "docLens" .* runs past the end/,
+    );
+    const padded = new Uint8Array(bytes.length + 8);
+    padded.set(bytes);
+    expect(() => BM25Index.fromBytes(padded, "index.bin")).toThrow(
+      /the data is \d+ bytes but its sections end at/,
+    );
+    // the header's docs section moved 4 bytes back: it overlaps the terms section
+    const text = Buffer.from(bytes).toString("latin1");
+    const m = /"docs":\[(\d+),/.exec(text)!;
+    const moved = String(Number(m[1]) - 4).padStart(m[1]!.length, " ");
+    const overlapping = Buffer.from(text.replace(m[0], `"docs":[${moved},`), "latin1");
+    expect(() => BM25Index.fromBytes(overlapping, "index.bin")).toThrow(
+      /section "docs" at \d+ overlaps the previous section/,
+    );
+  });
+
   it("puts the gold passage in the top 3 for ≥ 90% of single-hop questions", async () => {
     const w = generateWorld({ seed: 11, entities: 800, questions: 500, twoHopFraction: 0 });
     const idx = BM25Index.build(w.documents);

@@ -5,12 +5,12 @@
  *   QA line:     {"id": "q1", "question": "...", "golden_answers": ["a", "alias"], "metadata"?: {...}}
  *
  * Readers are async iterators over `readline` on a file stream (constant memory for wiki-sized files);
- * a bad line throws `DataFormatError` naming the file, the 1-based line and the field. Numeric ids are
+ * a bad line throws `DataFormatError` naming the file, the 1-based line and the field. Lines are decoded
+ * as strict UTF-8: bytes that are not UTF-8 are an error, never a silent U+FFFD. Numeric ids are
  * accepted and turned into strings; blank lines are skipped. Tested in corpus_io_test.ts.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { createInterface } from "node:readline";
 import { z } from "zod";
 
 /** One passage: `contents` is `"Title"\ntext` (the title line may be unquoted in other corpora). */
@@ -74,10 +74,7 @@ export async function* readJsonl<T>(
   schema: z.ZodType<T>,
   what = "record",
 ): AsyncGenerator<{ line: number; record: T }> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const raw of rl) {
-    line += 1;
+  for await (const { line, text: raw } of readLines(file)) {
     if (raw.trim().length === 0) continue;
     let value: unknown;
     try {
@@ -97,6 +94,44 @@ export async function* readJsonl<T>(
       throw new DataFormatError(file, line, field, `${issue.message} (a ${what} needs ${describe(what)})`);
     }
     yield { line, record: parsed.data };
+  }
+}
+
+/**
+ * The lines of a text file (`\n` or `\r\n`), each decoded as strict UTF-8, with 1-based numbers.
+ * @throws DataFormatError naming the file and line that holds bytes that are not UTF-8.
+ */
+export async function* readLines(file: string): AsyncGenerator<{ line: number; text: string }> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let line = 0;
+  const decode = (bytes: Uint8Array): string => {
+    line += 1;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
+    try {
+      return decoder.decode(bytes.subarray(0, end));
+    } catch {
+      throw new DataFormatError(
+        file,
+        line,
+        "(line)",
+        "is not valid UTF-8; the file is corrupt or in another encoding (save it as UTF-8)",
+      );
+    }
+  };
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    const buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, start)) {
+      const text = decode(buf.subarray(start, nl));
+      yield { line, text };
+      start = nl + 1;
+    }
+    rest = buf.subarray(start);
+  }
+  if (rest.length > 0) {
+    const text = decode(rest);
+    yield { line, text };
   }
 }
 
@@ -127,16 +162,26 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Writes records as JSONL (one `JSON.stringify` per line), honouring stream back-pressure. */
+/**
+ * Writes records as JSONL (one `JSON.stringify` per line), honouring stream back-pressure.
+ * @throws Error naming the file when a write fails (disk full, …).
+ */
 export async function writeJsonl(
   file: string,
   records: Iterable<unknown> | AsyncIterable<unknown>,
 ): Promise<void> {
   const out = createWriteStream(file, { encoding: "utf8" });
-  const done = once(out, "finish");
-  for await (const r of records as AsyncIterable<unknown>) {
-    if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, "drain");
+  try {
+    const done = once(out, "finish");
+    done.catch(() => {}); // a write error also rejects the await below that is pending; handled there
+    for await (const r of records as AsyncIterable<unknown>) {
+      if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, "drain");
+    }
+    out.end();
+    await done;
+  } catch (e) {
+    out.destroy();
+    const err = e as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`${file}: cannot write (${err.message})`), { code: err.code });
   }
-  out.end();
-  await done;
 }

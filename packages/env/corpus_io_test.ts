@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,5 +76,41 @@ describe("corpus and QA JSONL", () => {
     expect(e.line).toBe(line);
     expect(e.field).toBe(field);
     expect(e.message).toContain(`${f}:${line}: field '${field}'`);
+  });
+
+  it("reads lines as strict UTF-8: a gold answer never turns into U+FFFD", async () => {
+    const f = join(dir, "latin1.jsonl");
+    const good = Buffer.from('{"id": "q0", "question": "Who?", "golden_answers": ["Zoë"]}\r\n', "utf8");
+    // "José" in Latin-1: 0xE9 is not UTF-8
+    const bad = Buffer.concat([
+      Buffer.from('{"id": "q1", "question": "Who?", "golden_answers": ["Jos'),
+      Buffer.from([0xe9]),
+      Buffer.from('"]}\n'),
+    ]);
+    writeFileSync(f, good);
+    expect((await collect(readQA(f)))[0]!.golden_answers).toEqual(["Zoë"]);
+    writeFileSync(f, Buffer.concat([good, good, bad]));
+    const err = await collect(readQA(f)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as Error).message).toBe(
+      `${f}:3: field '(line)' is not valid UTF-8; the file is corrupt or in another encoding (save it as UTF-8)`,
+    );
+  });
+
+  it("splits lines across read chunks without breaking multi-byte characters", async () => {
+    const f = join(dir, "long.jsonl");
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      id: `d${i}`,
+      contents: `"Ünïcödé ${i}"\n${"ß€".repeat(i % 50)}`,
+    }));
+    writeFileSync(f, records.map((r) => JSON.stringify(r)).join("\n"));
+    expect(await collect(readCorpus(f))).toEqual(records);
+  });
+
+  it.skipIf(!existsSync("/dev/full"))("a failed write (disk full) names the file", async () => {
+    const err = await writeJsonl("/dev/full", [{ id: "1", contents: "x".repeat(1 << 17) }]).catch(
+      (e: unknown) => e,
+    );
+    expect(String(err)).toMatch(/^Error: \/dev\/full: cannot write \(ENOSPC/);
   });
 });

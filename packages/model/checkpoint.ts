@@ -6,11 +6,15 @@
  * sampling-PRNG state, caller's extra fields). Loading also accepts F16/BF16 files and sharded
  * `model.safetensors.index.json` directories. A `tokenizer.json` in the same directory is read by
  * @mempo/tokenizer (`Tokenizer.load(path)`), not here. Files are written to a temporary name and renamed,
- * so a reader never sees half a checkpoint file.
+ * so a reader never sees half a checkpoint file (a failed write removes its temporary file and names the
+ * path). A model or optimizer state holding NaN or ±Inf is refused, never written. Loading reads text as
+ * strict UTF-8 and validates trainer_state.json field by field. (A checkpoint of several files is made
+ * all-or-nothing one level up: apps/trainer/checkpoint.ts writes it into a temporary directory.)
  *
  * Test: `npx vitest run checkpoint_test.ts`.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelConfig } from "./config.ts";
 import { fromHfConfig, toHfConfig } from "./hf_config.ts";
@@ -31,23 +35,76 @@ export interface SaveOptions {
 
 interface TrainerState {
   step: number;
-  trainConfig: TrainConfig;
+  trainConfig: TrainConfig | null;
   rng: RngState | null;
   extra: Record<string, unknown>;
 }
 
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Writes `path` through a temporary file and a rename. On failure (disk full, …) the temporary file is
+ * removed and the error names `path`, keeping the system error's `code`.
+ */
+export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    const hint = err.code === "ENOSPC" || err.code === "EDQUOT" ? "; free disk space and run again" : "";
+    throw Object.assign(new Error(`${path}: cannot write (${err.message})${hint}`), { code: err.code });
+  }
+}
+
+/** Reads a text file as strict UTF-8. @throws Error naming the file when it is not valid UTF-8. */
+export async function readTextFile(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(
+      `${path}: not valid UTF-8; the file is corrupt or in another encoding (save it as UTF-8)`,
+    );
+  }
+}
+
+/** Reads and parses a JSON file. @throws Error naming the file on bad UTF-8 or bad JSON. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  const text = await readTextFile(path);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** @throws Error naming the tensor and index of the first NaN or ±Inf. */
+function assertFinite(what: string, arrays: Iterable<[string, Float32Array]>): void {
+  for (const [name, a] of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i]!)) {
+        throw new Error(
+          `saveCheckpoint: ${what} "${name}" holds ${a[i]} at index ${i}; refusing to write a checkpoint with ` +
+            "non-finite values (training diverged: lower the learning rate)",
+        );
+      }
+    }
+  }
 }
 
 /** Writes `dir/config.json`, `dir/model.safetensors` and, with an optimizer, the training state. */
 export async function saveCheckpoint(dir: string, model: Model, opts: SaveOptions = {}): Promise<void> {
-  await mkdir(dir, { recursive: true });
   const c = model.config;
-  await writeAtomic(join(dir, "config.json"), `${JSON.stringify(toHfConfig(c), null, 2)}\n`);
   const arrays = await model.toArrays();
+  assertFinite("parameter", arrays);
+  const optState = opts.optimizer ? await opts.optimizer.state() : null;
+  if (optState) {
+    assertFinite("first moment of", optState.m);
+    assertFinite("second moment of", optState.v);
+  }
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(join(dir, "config.json"), `${JSON.stringify(toHfConfig(c), null, 2)}\n`);
   await writeAtomic(
     join(dir, "model.safetensors"),
     serializeSafetensors(paramsToHf(c, arrays), { format: "pt" }),
@@ -55,12 +112,12 @@ export async function saveCheckpoint(dir: string, model: Model, opts: SaveOption
   if (opts.optimizer || opts.rng || opts.extra) {
     const state: TrainerState = {
       step: opts.optimizer?.stepCount ?? 0,
-      trainConfig: opts.optimizer?.config as TrainConfig,
+      trainConfig: opts.optimizer?.config ?? null,
       rng: opts.rng?.state() ?? null,
       extra: opts.extra ?? {},
     };
-    if (opts.optimizer) {
-      const s = await opts.optimizer.state();
+    if (optState) {
+      const s = optState;
       const list: [string, NamedTensor][] = [];
       for (const [n, t] of model.params) {
         list.push([`${n}.exp_avg`, { shape: [...t.shape], data: s.m.get(n)! }]);
@@ -75,24 +132,47 @@ export async function saveCheckpoint(dir: string, model: Model, opts: SaveOption
   }
 }
 
+/**
+ * Validates a parsed trainer_state.json.
+ * @throws Error naming the file and the field that is missing or of the wrong type.
+ */
+function checkTrainerState(j: unknown, where: string): TrainerState {
+  const fail = (field: string, want: string, got: unknown): never => {
+    throw new Error(
+      `${where}: field "${field}" must be ${want}, got ${JSON.stringify(got) ?? "nothing"}; ` +
+        "the file is not a trainer state written by saveCheckpoint",
+    );
+  };
+  if (j === null || typeof j !== "object" || Array.isArray(j)) fail("(file)", "a JSON object", j);
+  const o = j as Record<string, unknown>;
+  if (!Number.isInteger(o.step) || (o.step as number) < 0) fail("step", "an integer ≥ 0", o.step);
+  const tc = o.trainConfig ?? null;
+  if (tc !== null && (typeof tc !== "object" || Array.isArray(tc)))
+    fail("trainConfig", "an object or null", tc);
+  const rng = o.rng ?? null;
+  const word = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < 2 ** 32;
+  if (rng !== null && !(Array.isArray(rng) && rng.length === 4 && rng.every(word)))
+    fail("rng", "null or 4 unsigned 32-bit integers", rng);
+  const extra = o.extra ?? {};
+  if (typeof extra !== "object" || extra === null || Array.isArray(extra)) fail("extra", "an object", extra);
+  return {
+    step: o.step as number,
+    trainConfig: tc as TrainConfig | null,
+    rng: rng as RngState | null,
+    extra: extra as Record<string, unknown>,
+  };
+}
+
 /** Reads `config.json` of a model directory into a ModelConfig. */
 export async function loadConfig(dir: string): Promise<ModelConfig> {
   const path = join(dir, "config.json");
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch {
+  const json = await readJsonFile(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ENOENT") throw e;
     throw new Error(
       `${path}: cannot read config.json; a model directory needs config.json and model.safetensors`,
     );
-  }
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return fromHfConfig(json, path);
+  });
+  return fromHfConfig(json as Record<string, unknown>, path);
 }
 
 /** All weight tensors of a directory: model.safetensors, or the shards listed in model.safetensors.index.json. */
@@ -102,9 +182,9 @@ async function readWeights(dir: string): Promise<{ tensors: Map<string, NamedTen
   const tryRead = async (p: string) => readFile(p).catch(() => null);
   const bytes = await tryRead(single);
   if (bytes) return { tensors: parseSafetensors(bytes, single).tensors, where: single };
-  const idx = await tryRead(index);
-  if (!idx) throw new Error(`${dir}: neither model.safetensors nor model.safetensors.index.json found`);
-  const map = (JSON.parse(idx.toString("utf8")) as { weight_map?: Record<string, string> }).weight_map;
+  if (!existsSync(index))
+    throw new Error(`${dir}: neither model.safetensors nor model.safetensors.index.json found`);
+  const map = ((await readJsonFile(index)) as { weight_map?: Record<string, string> } | null)?.weight_map;
   if (!map) throw new Error(`${index}: no "weight_map" field`);
   const tensors = new Map<string, NamedTensor>();
   for (const shard of new Set(Object.values(map))) {
@@ -141,14 +221,27 @@ export async function loadCheckpoint(
 ): Promise<LoadedCheckpoint> {
   const model = await loadModel(dir, opts);
   const statePath = join(dir, "trainer_state.json");
-  const text = await readFile(statePath, "utf8").catch(() => null);
-  if (text === null) return { model, optimizer: null, rng: null, extra: {} };
-  const state = JSON.parse(text) as TrainerState;
+  if (!existsSync(statePath)) return { model, optimizer: null, rng: null, extra: {} };
+  const state = checkTrainerState(await readJsonFile(statePath), statePath);
   let optimizer: AdamW | null = null;
   const optPath = join(dir, "optimizer.safetensors");
   const optBytes = await readFile(optPath).catch(() => null);
+  if (!optBytes && state.trainConfig) {
+    throw new Error(
+      `${optPath} is missing but ${statePath} records an optimizer at step ${state.step}; ` +
+        "without its moments training cannot continue exactly: restore the file or start from an earlier checkpoint",
+    );
+  }
   if (optBytes) {
-    const f = parseSafetensors(optBytes, optPath).tensors;
+    if (!state.trainConfig)
+      throw new Error(`${statePath}: field "trainConfig" is missing but ${optPath} exists`);
+    const { tensors: f, metadata } = parseSafetensors(optBytes, optPath);
+    if (metadata.step !== undefined && metadata.step !== String(state.step)) {
+      throw new Error(
+        `${optPath} holds the moments of step ${metadata.step} but ${statePath} says step ${state.step}; ` +
+          "the two files come from different checkpoints",
+      );
+    }
     optimizer = new AdamW(model, state.trainConfig);
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();

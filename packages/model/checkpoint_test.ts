@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, symlinkSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadCheckpoint, loadModel, saveCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint, loadModel, saveCheckpoint, writeAtomic } from "./checkpoint.ts";
 import { toHfConfig } from "./hf_config.ts";
 import { forwardLogprobs, sftStep } from "./logprobs.ts";
 import { Model } from "./params.ts";
@@ -154,4 +155,61 @@ describe.each(["tiny-gpt2", "tiny-llama"] as PresetName[])("checkpoints (%s)", (
     m.dispose();
     ck.model.dispose();
   });
+
+  it("refuses to write NaN or Inf in parameters or optimizer moments", async () => {
+    const dir = await tmp();
+    const good = Model.init(c, { seed: 9 });
+    const arrays = await good.toArrays();
+    arrays.get(good.names.embed)![7] = Number.NaN;
+    const bad = Model.fromArrays(c, arrays);
+    await expect(saveCheckpoint(dir, bad)).rejects.toThrow(
+      new RegExp(`parameter "${good.names.embed.replace(/\./g, "\\.")}" holds NaN at index 7; refusing`),
+    );
+    expect(await readdir(dir)).toEqual([]);
+    good.dispose();
+    bad.dispose();
+  });
+
+  it("validates trainer_state.json and refuses a checkpoint whose optimizer file is missing or from another step", async () => {
+    const dir = await tmp();
+    const m = Model.init(c, { seed: 10 });
+    const opt = new AdamW(m, { lr: 1e-2, totalSteps: 10 });
+    await sftStep(m, randomItems(2, c.vocabSize, 1));
+    opt.step();
+    await saveCheckpoint(dir, m, { optimizer: opt, extra: { stage: "rl", step: 1 } });
+    const state = join(dir, "trainer_state.json");
+    const saved = await readFile(state, "utf8");
+    await writeFile(state, "{}");
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /trainer_state\.json: field "step" must be an integer ≥ 0, got nothing/,
+    );
+    await writeFile(state, saved.replace('"step": 1', '"step": 2'));
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /optimizer\.safetensors holds the moments of step 1 but .*trainer_state\.json says step 2/,
+    );
+    await writeFile(state, Buffer.from([0x7b, 0xff, 0x7d]));
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/trainer_state\.json: not valid UTF-8/);
+    await writeFile(state, saved);
+    await rm(join(dir, "optimizer.safetensors"));
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /optimizer\.safetensors is missing but .*trainer_state\.json records an optimizer at step 1/,
+    );
+    opt.dispose();
+    m.dispose();
+  });
+
+  it.skipIf(!existsSync("/dev/full"))(
+    "a failed write (disk full) names the file and leaves no temporary file",
+    async () => {
+      const dir = await tmp();
+      const path = join(dir, "model.safetensors");
+      symlinkSync("/dev/full", `${path}.tmp-${process.pid}`); // the temporary file's writes hit a full disk
+      const err = await writeAtomic(path, new Uint8Array(1 << 16)).catch((e: NodeJS.ErrnoException) => e);
+      expect(String(err)).toMatch(
+        /model\.safetensors: cannot write \(ENOSPC.*\); free disk space and run again/,
+      );
+      expect((err as NodeJS.ErrnoException).code).toBe("ENOSPC");
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
 });

@@ -11,8 +11,11 @@ export {
   loadCheckpoint,
   loadConfig,
   loadModel,
+  readJsonFile,
+  readTextFile,
   type SaveOptions,
   saveCheckpoint,
+  writeAtomic,
 } from "./checkpoint.ts";
 export {
   CONFIG_DEFAULTS,

@@ -42,7 +42,7 @@ export function parseSafetensors(bytes: Uint8Array, where = "<buffer>"): Safeten
     );
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
@@ -51,6 +51,7 @@ export function parseSafetensors(bytes: Uint8Array, where = "<buffer>"): Safeten
   const base = 8 + n;
   const dataLen = bytes.byteLength - base;
   const tensors: SafetensorsFile["tensors"] = new Map();
+  const spans: [number, number, string][] = [];
   let metadata: Record<string, string> = {};
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
@@ -82,13 +83,41 @@ export function parseSafetensors(bytes: Uint8Array, where = "<buffer>"): Safeten
       fail(
         `tensor "${name}": data_offsets end ${e} is past the data section (${dataLen} bytes); file truncated?`,
       );
+    spans.push([b, e, name]);
     tensors.set(name, {
       dtype,
       shape: [...(shape as number[])],
       data: decode(bytes, base + b, count, dtype),
     });
   }
+  checkSpans(spans, dataLen, fail);
   return { tensors, metadata };
+}
+
+/**
+ * The tensors' byte ranges must tile the data section exactly, as the reference implementation
+ * requires: no overlap (two tensors reading the same bytes), no gap, nothing after the last one.
+ */
+function checkSpans(spans: [number, number, string][], dataLen: number, fail: (m: string) => never): void {
+  spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let at = 0;
+  let prev = "the start of the data section";
+  for (const [b, e, name] of spans) {
+    if (b < at)
+      fail(
+        `tensor "${name}": data_offsets [${b}, ${e}] overlap ${prev} (ends at ${at}); the header is corrupt`,
+      );
+    if (b > at)
+      fail(
+        `tensor "${name}": data_offsets begin ${b} leaves a gap after ${prev} (ends at ${at}); the header is corrupt`,
+      );
+    at = e;
+    prev = `tensor "${name}"`;
+  }
+  if (at !== dataLen)
+    fail(
+      `the tensors end at byte ${at} of a ${dataLen}-byte data section; the file has trailing bytes or a corrupt header`,
+    );
 }
 
 function decode(bytes: Uint8Array, at: number, count: number, dtype: string): Float32Array {

@@ -81,6 +81,34 @@ describe("safetensors", () => {
     expect(() => parseSafetensors(bad)).toThrow(/header length 1000 exceeds the file size/);
   });
 
+  it("refuses overlapping, gapped or short tensor ranges (the header disagrees with the data)", () => {
+    /** A file whose header gives these offsets over a data section of `dataLen` bytes. */
+    const raw = (offsets: Record<string, [number, number]>, dataLen: number) => {
+      const header = Object.fromEntries(
+        Object.entries(offsets).map(([n, o]) => [
+          n,
+          { dtype: "F32", shape: [(o[1] - o[0]) / 4], data_offsets: o },
+        ]),
+      );
+      const json = new TextEncoder().encode(JSON.stringify(header));
+      const out = new Uint8Array(8 + json.byteLength + dataLen);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+      out.set(json, 8);
+      return out;
+    };
+    expect(() => parseSafetensors(raw({ a: [0, 16], b: [16, 32] }, 32), "m.safetensors")).not.toThrow();
+    // b shifted back by 4 bytes: it would read a's last value
+    expect(() => parseSafetensors(raw({ a: [0, 16], b: [12, 28] }, 32), "m.safetensors")).toThrow(
+      /m.safetensors: tensor "b": data_offsets \[12, 28\] overlap tensor "a" \(ends at 16\)/,
+    );
+    expect(() => parseSafetensors(raw({ a: [0, 16], b: [20, 36] }, 36), "m")).toThrow(
+      /tensor "b": data_offsets begin 20 leaves a gap after tensor "a"/,
+    );
+    expect(() => parseSafetensors(raw({ a: [0, 16], b: [16, 32] }, 40), "m")).toThrow(
+      /the tensors end at byte 32 of a 40-byte data section/,
+    );
+  });
+
   it("refuses to write data that does not match the shape", () => {
     expect(() => serializeSafetensors([["w", { shape: [2, 2], data: new Float32Array(3) }]])).toThrow(
       /tensor "w" has 3 values but shape \[2,2\] needs 4/,

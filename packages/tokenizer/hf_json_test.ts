@@ -219,6 +219,13 @@ describe("tokenizer.json: malformed files name the field", () => {
     const file = join(dir, "broken.json");
     writeFileSync(file, "{ nope");
     expect(() => Tokenizer.load(file)).toThrow(new RegExp(`tokenizer.json at ${file}: \\$: not valid JSON`));
+    // a vocabulary entry in Latin-1 ("é" = 0xE9) is refused, not read as U+FFFD
+    const latin1 = join(dir, "latin1.json");
+    writeFileSync(
+      latin1,
+      Buffer.concat([Buffer.from('{"model": {"vocab": {"caf'), Buffer.from([0xe9]), Buffer.from('": 0}}}')]),
+    );
+    expect(() => Tokenizer.load(latin1)).toThrow(`tokenizer.json at ${latin1}: $: not valid UTF-8`);
     expect(() => Tokenizer.load(join(dir, "absent.json"))).toThrow(
       /cannot read tokenizer file .*absent\.json/,
     );

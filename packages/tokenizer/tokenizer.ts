@@ -133,11 +133,21 @@ export class Tokenizer {
   /** Reads a Hugging Face tokenizer.json file (or a model directory holding one). */
   static load(path: string): Tokenizer {
     const file = /\.json$/i.test(path) ? path : `${path.replace(/\/$/, "")}/tokenizer.json`;
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = readFileSync(file, "utf8");
+      bytes = readFileSync(file);
     } catch (e) {
       throw new Error(`cannot read tokenizer file ${file}: ${(e as Error).message}`);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new TokenizerFormatError(
+        file,
+        "$",
+        "not valid UTF-8 (the file is corrupt or in another encoding)",
+      );
     }
     let json: unknown;
     try {

@@ -11,7 +11,7 @@
  *
  * Simplification: RL samples its prompts from the same training tasks the teacher solved for SFT.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import {
   BM25Index,
   buildTasks,
@@ -25,8 +25,9 @@ import {
   type Task,
   writeJsonl,
 } from "@mempo/env";
+import { z } from "zod";
 import type { Config } from "../config.ts";
-import { type Run, requireFile } from "../run_dir.ts";
+import { type Run, readJsonSync, requireFile } from "../run_dir.ts";
 
 /** One generated world: its passages, questions (with the teacher's plans) and search index. */
 export interface WorldData {
@@ -143,14 +144,51 @@ async function loadWorld(run: Run, files: ["corpus", "qa", "index"] | ["evalCorp
   return { documents, qa, index };
 }
 
+const taskSchema = z.object({
+  id: z.string().min(1),
+  question: z.string().min(1),
+  objectives: z.array(z.string().min(1)).min(1),
+  golden: z.array(z.array(z.string()).min(1)).min(1),
+  sourceIds: z.array(z.string()),
+});
+
+/** tasks.json: training tasks and held-out tasks keyed by objective count. */
+const tasksFileSchema = z.object({
+  train: z.array(taskSchema).min(1),
+  eval: z.record(z.string().regex(/^[1-9]\d*$/, "keys are objective counts"), z.array(taskSchema)),
+});
+
+/**
+ * Reads and validates tasks.json.
+ * @throws Error naming the file, the field and what is wrong.
+ */
+export function readTasks(file: string): z.infer<typeof tasksFileSchema> {
+  const parsed = tasksFileSchema.safeParse(readJsonSync(file));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(
+      `${file}: field "${issue.path.join(".") || "(file)"}" ${issue.message}; rebuild the data (mempo data --out DIR)`,
+    );
+  }
+  for (const [where, t] of [
+    ...parsed.data.train.map((t, i) => [`train.${i}`, t] as const),
+    ...Object.entries(parsed.data.eval).flatMap(([n, ts]) =>
+      ts.map((t, i) => [`eval.${n}.${i}`, t] as const),
+    ),
+  ]) {
+    if (t.golden.length !== t.objectives.length)
+      throw new Error(
+        `${file}: task ${where} (${t.id}) has ${t.objectives.length} objectives but ${t.golden.length} golden answer lists; rebuild the data`,
+      );
+  }
+  return parsed.data;
+}
+
 /** Reads the data stage's artifacts from the run directory. */
 export async function loadData(run: Run): Promise<Data> {
   const world = await loadWorld(run, ["corpus", "qa", "index"]);
   const evalWorld = await loadWorld(run, ["evalCorpus", "evalQa", "evalIndex"]);
-  const t = JSON.parse(await readFile(requireFile(run, "tasks", "data"), "utf8")) as {
-    train: Task[];
-    eval: Record<string, Task[]>;
-  };
+  const t = readTasks(requireFile(run, "tasks", "data"));
   const evalSets = Object.entries(t.eval)
     .map(([n, tasks]) => ({ n: Number(n), tasks }))
     .sort((a, b) => a.n - b.n);

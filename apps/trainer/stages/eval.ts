@@ -17,9 +17,10 @@
  */
 import { appendFileSync, existsSync, rmSync } from "node:fs";
 import { codecCounter, type Task, tokenUsage } from "@mempo/env";
-import { loadModel, type Model } from "@mempo/model";
+import type { Model } from "@mempo/model";
 import { modelPolicy, type Rollout, type RolloutGroup, runGroups } from "@mempo/rollout";
 import type { Tokenizer } from "@mempo/tokenizer";
+import { loadRunModel } from "../checkpoint.ts";
 import { startProgress } from "../progress.ts";
 import { type EvalRow, writeEvalReport } from "../report.ts";
 import { type Run, requireFile, round } from "../run_dir.ts";
@@ -51,8 +52,7 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
   const progress = startProgress("eval", agents.length * data.eval.length, { ...run.config.log, every: 1 });
   let done = 0;
   for (const a of agents) {
-    if (!models.has(a.weights))
-      models.set(a.weights, await loadModel(run.path(a.weights), { backend: run.config.backend }));
+    if (!models.has(a.weights)) models.set(a.weights, await evalModel(run, a.weights));
     for (const { n, tasks } of data.eval) {
       const t0 = performance.now();
       const groups = await heldOutEpisodes(run, data, tok, models.get(a.weights)!, tasks, a.retention);
@@ -89,6 +89,21 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
   if (cfg.teacher) rows.push(...(await teacherRows(run, data, tok)));
   await writeEvalReport(run, rows);
   return rows;
+}
+
+/** A checkpoint's model (verified), saying which step it is and warning when rl/ is short of `rl.iterations`. */
+async function evalModel(run: Run, weights: "sft" | "rl"): Promise<Model> {
+  const { model, manifest } = await loadRunModel(run.path(weights), run.config.backend);
+  const want = run.config.rl.iterations;
+  if (weights === "sft") run.log(`eval: sft/ after ${manifest.step} SFT steps`);
+  else run.log(`eval: rl/ at RL iteration ${manifest.step} of ${want}`);
+  if (weights === "rl" && manifest.step < want) {
+    run.log(
+      `eval: warning: rl/ holds iteration ${manifest.step}, short of --rl.iterations ${want} (RL stopped early?); ` +
+        `the ${run.config.rl.algo} and react rows are that checkpoint's. Finish it with mempo rl --run ${run.dir} --resume ${run.path("rl")}`,
+    );
+  }
+  return model;
 }
 
 /** One episode per held-out task (`eval.temperature`, greedy by default), searched in the held-out world. */

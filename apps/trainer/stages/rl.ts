@@ -35,6 +35,7 @@ import {
 import type { Tokenizer } from "@mempo/tokenizer";
 import { type CheckpointInfo, saveRunCheckpoint } from "../checkpoint.ts";
 import { type Config, rlConfig } from "../config.ts";
+import { checkRlIteration } from "../guards.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, requireFile, round } from "../run_dir.ts";
 import { type Data, maxTurns } from "./data.ts";
@@ -133,6 +134,7 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
         microBatchTokens: cfg.microBatchTokens,
         temperature: cfg.temperature,
       });
+      checkRlIteration(run, it + 1, res);
       if (aT.zeroStdGroupFraction === 1) noSignal++;
       const mean = (f: (r: Rollout) => number) => rollouts.reduce((s, r) => s + f(r), 0) / rollouts.length;
       run.metric({

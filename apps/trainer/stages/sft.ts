@@ -34,6 +34,7 @@ import type { Tokenizer } from "@mempo/tokenizer";
 import { baseDir } from "../base.ts";
 import { saveRunCheckpoint } from "../checkpoint.ts";
 import { type Config, TRAINER_MODEL_PRESETS } from "../config.ts";
+import { checkFinite } from "../guards.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, round } from "../run_dir.ts";
 import { type Data, maxTurns } from "./data.ts";
@@ -163,6 +164,7 @@ export async function sftStage(run: Run, data: Data, tok: Tokenizer): Promise<Mo
   for (let step = 1; step <= batches.length; step++) {
     const { loss, tokens } = await sftStep(model, batches[step - 1]!);
     const { lr, gradNorm } = opt.step();
+    checkFinite(run, "sft", step, { loss, gradNorm, lr });
     ema = Number.isNaN(ema) ? loss : 0.9 * ema + 0.1 * loss;
     run.metric({ stage: "sft", step, loss: round(loss), lr, gradNorm: round(gradNorm), tokens });
     progress.tick(step, { loss: ema, lr });

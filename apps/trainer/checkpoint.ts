@@ -24,6 +24,7 @@ import {
   loadCheckpoint,
   loadConfig,
   loadModel,
+  MODEL_CONFIG_FIELDS,
   type Model,
   type ModelConfig,
   type Rng,
@@ -274,19 +275,8 @@ function checkInfo(extra: Record<string, unknown>, dir: string, manifest: Manife
   return info;
 }
 
-const SHAPE_FIELDS = [
-  "family",
-  "dModel",
-  "nLayers",
-  "nHeads",
-  "nKvHeads",
-  "dFf",
-  "maxSeqLen",
-  "normEps",
-  "ropeTheta",
-  "tieEmbeddings",
-  "qkvBias",
-] as const;
+/** The model config fields the trainer's config fixes (the vocabulary comes from the tokenizer; initStd only matters at init). */
+const SHAPE_FIELDS = MODEL_CONFIG_FIELDS.filter((k) => k !== "vocabSize" && k !== "initStd");
 
 /**
  * The model config in `dir/config.json` must be the one `dir/mempo.config.json` describes (its preset,

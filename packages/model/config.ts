@@ -58,6 +58,23 @@ export const CONFIG_DEFAULTS: Omit<ModelConfig, "family" | "nKvHeads" | "dFf" | 
 /** What a caller may pass: the family plus any subset of the fields. */
 export type ModelConfigInput = Partial<ModelConfig> & { family: Family };
 
+/** Every field of a ModelConfig. */
+export const MODEL_CONFIG_FIELDS = [
+  "family",
+  "vocabSize",
+  "dModel",
+  "nLayers",
+  "nHeads",
+  "nKvHeads",
+  "dFf",
+  "maxSeqLen",
+  "normEps",
+  "ropeTheta",
+  "tieEmbeddings",
+  "qkvBias",
+  "initStd",
+] as const satisfies readonly (keyof ModelConfig)[];
+
 /**
  * Fills defaults and validates. Family-dependent defaults: `nKvHeads` = nHeads; `dFf` = 4·dModel
  * (gpt2) or the Llama rule round_up(8/3·dModel, 64) (llama); `normEps` 1e-5 (gpt2) / 1e-6 (llama);
@@ -71,21 +88,7 @@ export function resolveConfig(input: ModelConfigInput): ModelConfig {
   if (family !== "gpt2" && family !== "llama") {
     throw new Error(`model config: family must be "gpt2" or "llama", got ${JSON.stringify(family)}`);
   }
-  const known = new Set<string>([
-    "family",
-    "vocabSize",
-    "dModel",
-    "nLayers",
-    "nHeads",
-    "nKvHeads",
-    "dFf",
-    "maxSeqLen",
-    "normEps",
-    "ropeTheta",
-    "tieEmbeddings",
-    "qkvBias",
-    "initStd",
-  ]);
+  const known = new Set<string>(MODEL_CONFIG_FIELDS);
   for (const k of Object.keys(input)) {
     if (!known.has(k))
       throw new Error(`model config: unknown field "${k}"; known fields: ${[...known].join(", ")}`);

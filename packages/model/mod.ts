@@ -21,6 +21,7 @@ export {
   CONFIG_DEFAULTS,
   type Family,
   headDim,
+  MODEL_CONFIG_FIELDS,
   type ModelConfig,
   type ModelConfigInput,
   resolveConfig,

@@ -6,9 +6,9 @@
  * The host writes a block with `WasmEngine.run(kernel, fields, parallel)`, whose `fields` type is
  * derived from this table (a missing or unknown field is a type error). The AssemblyScript side
  * reads it through assembly/args.ts, generated from this table (`asArgsSource()`): one namespace
- * per kernel with a typed reader per field, e.g. `MatmulArgs.M(args)`. `ensureKernelsBuilt()`
- * refuses to build or load the kernels while assembly/args.ts differs from the table; regenerate it
- * with `npx tsx wasm/args.ts` (also part of `npm run build -w @mempo/kernels`).
+ * per kernel with a typed reader per field, e.g. `MatmulArgs.M(args)`. `ensureKernelsBuilt()` (and
+ * `npm run build -w @mempo/kernels`) writes assembly/args.ts whenever it differs from the table, before
+ * building, so the two sides cannot disagree; the generated file is not kept in git.
  *
  * Test: packages/kernels/wasm/args_test.ts.
  */
@@ -131,8 +131,8 @@ const AS_READ: Record<Kind, (o: number) => string> = {
 /** The AssemblyScript readers of every layout (the text of assembly/args.ts). */
 export function asArgsSource(): string {
   const lines = [
-    "// Generated from ../args.ts (the argument layouts) by `npx tsx wasm/args.ts`. Do not edit: the",
-    "// engine refuses to build or load the kernels while this file differs from that table.",
+    "// Generated from ../args.ts (the argument layouts) before every build; not in git. Do not edit:",
+    "// the engine writes it again whenever it differs from that table.",
     "// One namespace per kernel export; each field's reader takes the argument block pointer.",
   ];
   for (const kernel of KERNELS) {
@@ -150,21 +150,21 @@ export function asArgsSource(): string {
 /** Where the generated readers live. */
 export const AS_ARGS_FILE = fileURLToPath(new URL("./assembly/args.ts", import.meta.url));
 
-/** Throws unless `file` (assembly/args.ts) is the text `asArgsSource()` gives. */
-export function checkAsArgs(file = AS_ARGS_FILE): void {
+/**
+ * Writes `file` (assembly/args.ts) when it is missing or differs from `asArgsSource()`, so the
+ * AssemblyScript side always reads the layouts the host writes; a rewrite makes the build stale.
+ * @returns whether it wrote
+ */
+export function writeAsArgs(file = AS_ARGS_FILE): boolean {
   let have = "";
   try {
     have = readFileSync(file, "utf8");
   } catch {}
-  if (have !== asArgsSource()) {
-    throw new Error(
-      `wasm backend: ${file} does not match the argument layouts in wasm/args.ts. ` +
-        "Fix: run `npx tsx wasm/args.ts` in packages/kernels (or `npm run build -w @mempo/kernels`).",
-    );
-  }
+  if (have === asArgsSource()) return false;
+  writeFileSync(file, asArgsSource());
+  return true;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(AS_ARGS_FILE, asArgsSource());
+if (process.argv[1] === fileURLToPath(import.meta.url) && writeAsArgs()) {
   console.log(`kernels: wrote ${AS_ARGS_FILE}`);
 }

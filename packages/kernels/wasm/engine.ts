@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Allocator } from "./alloc.ts";
-import { ARGS_WORDS, type ArgsOf, checkAsArgs, KERNELS, type KernelExport, wordsOf } from "./args.ts";
+import { ARGS_WORDS, type ArgsOf, KERNELS, type KernelExport, wordsOf, writeAsArgs } from "./args.ts";
 import { BUILD_DIR, buildKernels, sourcesMtime, VARIANTS } from "./build.mjs";
 import { defaultConfig, type WasmConfig } from "./config.ts";
 import { CONTROL_BYTES, Pool } from "./pool.ts";
@@ -36,11 +36,11 @@ type Exports = Record<KernelExport, (args: number) => void> & {
 };
 
 /**
- * Builds build/kernels*.wasm when missing or older than the AssemblyScript sources; throws first when
- * the generated argument readers (assembly/args.ts) differ from the layouts in args.ts.
+ * Builds build/kernels*.wasm when missing or older than the AssemblyScript sources, after writing the
+ * argument readers (assembly/args.ts) from the layouts in args.ts when they differ.
  */
 export async function ensureKernelsBuilt(): Promise<void> {
-  checkAsArgs();
+  writeAsArgs();
   const src = await sourcesMtime();
   const stale = Object.values(VARIANTS).some((v) => {
     const f = join(BUILD_DIR, v.file);

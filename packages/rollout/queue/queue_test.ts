@@ -115,6 +115,28 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
     return { ex, ws, logs, queueName, close };
   }
 
+  /** A run directory a worker process can serve: the tiny world's index.bin and tokenizer.json. */
+  async function workerRunDir(name: string): Promise<string> {
+    const runDir = join(tmp, name);
+    mkdirSync(runDir);
+    await index.save(join(runDir, "index.bin"));
+    tok.save(join(runDir, "tokenizer.json"));
+    return runDir;
+  }
+
+  /** A worker child process (testing_worker_main.ts) serving `queueName` from a run dir; its output collected. */
+  function childWorker(queueName: string, runDir: string, extra: Record<string, string>) {
+    const main = fileURLToPath(new URL("./testing_worker_main.ts", import.meta.url));
+    const proc = spawn(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, REDIS_URL: redis.url, QUEUE: queueName, RUN_DIR: runDir, ...extra },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const o = { proc, out: "" };
+    proc.stdout!.on("data", (d) => (o.out += d));
+    proc.stderr!.on("data", (d) => (o.out += d));
+    return o;
+  }
+
   it("2 workers: every group comes back once, equal to the in-process executor; no payload left in Redis", async () => {
     const s = await setup(scripted(30));
     try {
@@ -268,24 +290,15 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
 
   it("a worker process finishes its active job on SIGTERM, reports it, and exits 0", async () => {
     const s = await setup(undefined, {}, 0);
-    const runDir = join(tmp, "run");
     let child: ChildProcess | null = null;
     try {
-      mkdirSync(runDir);
-      await index.save(join(runDir, "index.bin"));
-      tok.save(join(runDir, "tokenizer.json"));
+      const runDir = await workerRunDir("run");
       await s.ex.publishPolicy(0, tinyModel());
-      const main = fileURLToPath(new URL("./testing_worker_main.ts", import.meta.url));
-      const proc = spawn(process.execPath, ["--import", "tsx", main], {
-        env: { ...process.env, REDIS_URL: redis.url, QUEUE: s.queueName, RUN_DIR: runDir, DELAY_MS: "300" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const c = childWorker(s.queueName, runDir, { DELAY_MS: "300" });
+      const proc = c.proc;
       child = proc;
-      let out = "";
-      proc.stdout!.on("data", (d) => (out += d));
-      proc.stderr!.on("data", (d) => (out += d));
       const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
-      await until(() => out.includes("waiting for jobs"), 20_000, `the worker to start; output: ${out}`);
+      await until(() => c.out.includes("waiting for jobs"), 20_000, `the worker to start; output: ${c.out}`);
       const pending = s.ex.submit(tasks.slice(0, 1), { groupSize: 2, maxTurns: 2, maxNewTokens: 8 });
       await until(
         async () => (await s.ex.queue.getJobCounts("active")).active === 1,
@@ -296,35 +309,19 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
       const [g] = await pending;
       expect(g!.rollouts).toHaveLength(2);
       expect(await exited).toBe(0);
-      expect(out).toMatch(/SIGTERM: finishing active jobs/);
-      expect(out).toMatch(/closed \(1 jobs done, 0 failed attempts\)/);
+      expect(c.out).toMatch(/SIGTERM: finishing active jobs/);
+      expect(c.out).toMatch(/closed \(1 jobs done, 0 failed attempts\)/);
     } finally {
       if (child !== null && child.exitCode === null) child.kill("SIGKILL");
       await s.close();
     }
   });
 
-  /** A worker child process (testing_worker_main.ts) serving `queueName` from a run dir; its output collected. */
-  function childWorker(queueName: string, runDir: string, extra: Record<string, string>) {
-    const main = fileURLToPath(new URL("./testing_worker_main.ts", import.meta.url));
-    const proc = spawn(process.execPath, ["--import", "tsx", main], {
-      env: { ...process.env, REDIS_URL: redis.url, QUEUE: queueName, RUN_DIR: runDir, ...extra },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const o = { proc, out: "" };
-    proc.stdout!.on("data", (d) => (o.out += d));
-    proc.stderr!.on("data", (d) => (o.out += d));
-    return o;
-  }
-
   it("SIGKILL a worker mid-job: its job runs again on another worker; every group comes back exactly once", async () => {
     const s = await setup(scripted(), {}, 1, { lockDurationMs: 1000, stalledIntervalMs: 300 });
-    const runDir = join(tmp, "run-kill");
     let child: ChildProcess | null = null;
     try {
-      mkdirSync(runDir);
-      await index.save(join(runDir, "index.bin"));
-      tok.save(join(runDir, "tokenizer.json"));
+      const runDir = await workerRunDir("run-kill");
       await s.ex.publishPolicy(0, tinyModel());
       // the child takes a job first (the in-process worker is paused), then is killed while it runs
       await s.ws[0]!.close();

@@ -88,7 +88,12 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
     weightDecay: cfg.weightDecay,
     gradClip: cfg.gradClip,
   });
-  if (fromRl && start.resume!.optimizer) opt.loadState(await start.resume!.optimizer.state());
+  if (fromRl) {
+    if (!start.resume!.optimizer) {
+      throw new Error(`rl: the RL checkpoint has no optimizer state; resume from the SFT checkpoint instead`);
+    }
+    opt.loadState(await start.resume!.optimizer.state());
+  }
   start.resume?.optimizer?.dispose();
   if (!fromRl) start.resume?.model.dispose();
   const first = fromRl ? start.resume!.info.step : 0;
@@ -136,39 +141,12 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
       });
       checkRlIteration(run, it + 1, res);
       if (aT.zeroStdGroupFraction === 1) noSignal++;
-      const mean = (f: (r: Rollout) => number) => rollouts.reduce((s, r) => s + f(r), 0) / rollouts.length;
+      const m = iterationMetrics(rollouts, rT, aT, rM, aM);
       run.metric({
         stage: "rl",
         algo: cfg.algo,
         iteration: it + 1,
-        reward: round(rT.reduce((a, b) => a + b, 0) / rT.length),
-        f1: round(
-          mean((r) => r.score.f1),
-          2,
-        ),
-        em: round(
-          mean((r) => r.score.em),
-          2,
-        ),
-        answerRate: round(mean((r) => +(r.finish === "answer"))),
-        formatFailureRate: round(mean((r) => +(r.finish === "malformed"))),
-        turns: round(
-          mean((r) => r.steps.length),
-          2,
-        ),
-        tt: round(
-          mean((r) => r.tt),
-          1,
-        ),
-        pt: round(
-          mean((r) => r.pt),
-          1,
-        ),
-        zeroStdGroupFraction: round(aT.zeroStdGroupFraction),
-        memoryReward: round(
-          rM.rewards.length === 0 ? 0 : rM.rewards.reduce((a, b) => a + b, 0) / rM.rewards.length,
-        ),
-        absMemoryAdvantage: round(aM.meanAbsAdvantage),
+        ...m,
         loss: round(res.loss),
         clipFraction: round(res.metrics.clipFraction),
         refKl: round(res.metrics.refKl, 6),
@@ -178,9 +156,9 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
         update_s: round((performance.now() - t0) / 1000 - tRollout, 2),
       });
       progress.tick(it + 1, {
-        reward: rT.reduce((a, b) => a + b, 0) / rT.length,
-        f1: mean((r) => r.score.f1),
-        fmtFail: mean((r) => +(r.finish === "malformed")),
+        reward: m.reward,
+        f1: m.f1,
+        fmtFail: m.formatFailureRate,
         kl: res.metrics.refKl,
       });
       if (cfg.saveEvery > 0 && (it + 1) % cfg.saveEvery === 0 && it + 1 < cfg.iterations) {
@@ -231,4 +209,46 @@ async function iterationRollouts(executor: RolloutExecutor, config: Config, it: 
     groups.push(...(await executor.submit(some, rollout, it)));
   }
   return groups;
+}
+
+const mean = (xs: ArrayLike<number>) =>
+  xs.length === 0 ? 0 : Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+
+/** The rollouts' and advantages' side of an iteration's metrics line. */
+function iterationMetrics(
+  rollouts: Rollout[],
+  rT: ArrayLike<number>,
+  aT: { zeroStdGroupFraction: number },
+  rM: { rewards: ArrayLike<number> },
+  aM: { meanAbsAdvantage: number },
+) {
+  const per = (f: (r: Rollout) => number) => mean(rollouts.map(f));
+  return {
+    reward: round(mean(rT)),
+    f1: round(
+      per((r) => r.score.f1),
+      2,
+    ),
+    em: round(
+      per((r) => r.score.em),
+      2,
+    ),
+    answerRate: round(per((r) => +(r.finish === "answer"))),
+    formatFailureRate: round(per((r) => +(r.finish === "malformed"))),
+    turns: round(
+      per((r) => r.steps.length),
+      2,
+    ),
+    tt: round(
+      per((r) => r.tt),
+      1,
+    ),
+    pt: round(
+      per((r) => r.pt),
+      1,
+    ),
+    zeroStdGroupFraction: round(aT.zeroStdGroupFraction),
+    memoryReward: round(mean(rM.rewards)),
+    absMemoryAdvantage: round(aM.meanAbsAdvantage),
+  };
 }

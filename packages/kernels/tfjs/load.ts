@@ -35,7 +35,8 @@ export function isNotInstalled(e: unknown, pkg: string): boolean {
   return (
     (code === "ERR_MODULE_NOT_FOUND" ||
       code === "MODULE_NOT_FOUND" ||
-      /Cannot find (module|package)/.test(msg)) &&
+      // Node's message, and those of bundlers / vite-node that resolve the import themselves
+      /Cannot find (module|package)|Could not resolve|Failed to (resolve|load)/.test(msg)) &&
     msg.includes(pkg)
   );
 }
@@ -43,7 +44,7 @@ export function isNotInstalled(e: unknown, pkg: string): boolean {
 /** The error for a tfjs backend package that could not be imported. */
 export function loadError(flavor: TfjsFlavor, e: unknown): Error {
   const { pkg } = TFJS_FLAVORS[flavor];
-  const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+  const why = (e instanceof Error ? e.message.split("\n")[0]! : String(e)).replace(/\.$/, "");
   if (isNotInstalled(e, pkg)) {
     return new Error(`tfjs backend: ${pkg} is not installed. Fix: npm install ${pkg}. ${ALTERNATIVES}`);
   }

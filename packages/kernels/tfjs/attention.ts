@@ -2,7 +2,7 @@
  * The tfjs backend's attention kernels (forward, backward, KV-cache decode and write) and rope, as
  * tfjs-core ops on [B, H, T, Dh] tensors: scores = Q·Kᵀ·scale plus a mask built on the host from the
  * per-sequence options (causal, keyStart/keyEnd, packed segments), a softmax that leaves rows without
- * a valid key at zero (lse 0), and the backward from the saved lse. Grouped-query heads read kv head
+ * a valid key at zero (lse 0), and a backward that recomputes the probabilities. Grouped-query heads read kv head
  * ⌊h·Hkv/H⌋: K/V are tiled to H heads, and dK/dV summed back over each group.
  *
  * Test: packages/kernels/tfjs/spec_test.ts (spec/attention_test.ts, attention_packed_test.ts,
@@ -10,15 +10,18 @@
  */
 import type * as TF from "@tensorflow/tfjs-core";
 import type { AttentionArgs, KernelMap } from "../kernel_types.ts";
-import type { Io } from "./util.ts";
+import { gemm, type Io } from "./util.ts";
 
 type Kernels = Pick<
   KernelMap,
   "attention" | "attentionBackward" | "attentionDecode" | "kvCacheWrite" | "rope"
 >;
 
+/** Bias of a masked key: exp underflows to exactly 0 next to any valid key's score. */
+const MASKED = -1e30;
+
 /**
- * Additive mask [B, T, T] (0 where query t may see key j, −∞ elsewhere) and a per-row flag [B, T]
+ * Additive mask [B, T, T] (0 where query t may see key j, MASKED elsewhere) and a per-row flag [B, T]
  * (1 where the row sees no key), following the ts reference's key ranges.
  */
 export function attentionMask(a: Omit<AttentionArgs, "q" | "k" | "v" | "out" | "lse">): {
@@ -26,7 +29,7 @@ export function attentionMask(a: Omit<AttentionArgs, "q" | "k" | "v" | "out" | "
   empty: Float32Array;
 } {
   const { B, T } = a;
-  const bias = new Float32Array(B * T * T).fill(Number.NEGATIVE_INFINITY);
+  const bias = new Float32Array(B * T * T).fill(MASKED);
   const empty = new Float32Array(B * T).fill(1);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
@@ -59,7 +62,8 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
   /** Batched [B, H, R, C] product through 3-D matMul. */
   const bmm = (x: TF.Tensor, y: TF.Tensor, tx: boolean, ty: boolean) => {
     const [B, H] = x.shape as number[];
-    const r = tf.matMul(
+    const r = gemm(
+      tf,
       tf.reshape(x, [B! * H!, ...x.shape.slice(2)]),
       tf.reshape(y, [B! * H!, ...y.shape.slice(2)]),
       tx,
@@ -67,15 +71,22 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
     );
     return tf.reshape(r, [B!, H!, ...r.shape.slice(1)]);
   };
-  /** Masked softmax rows: probabilities (zero rows where no key is valid) and lse (0 there). */
-  const softmaxRows = (s: TF.Tensor, empty: TF.Tensor) => {
-    const m = tf.max(s, -1, true);
-    const finite = tf.isFinite(m);
-    const p = tf.exp(tf.sub(s, tf.where(finite, m, tf.zerosLike(m))));
-    const sum = tf.sum(p, -1, true);
-    const lse = tf.where(finite, tf.add(m, tf.log(sum)), tf.zerosLike(m));
-    return { p: tf.div(p, tf.add(sum, empty)), lse };
+  /**
+   * Masked softmax rows of scores s [B,H,R,C] plus bias [B,1,R,C] (0 / −1e30): probabilities through
+   * tfjs's own softmax kernel, and lse = max(s) − log(max(p)) (exact: the top key's p = e^(m − lse)).
+   * Rows without a valid key come out uniform; callers zero them through `keep` [B,1,R,1] (0 there).
+   */
+  const softmaxRows = (s: TF.Tensor, bias: TF.Tensor, keep: TF.Tensor) => {
+    const sb = tf.add(s, bias);
+    const p = tf.softmax(sb);
+    const lse = tf.mul(tf.sub(tf.max(sb, -1, true), tf.log(tf.max(p, -1, true))), keep);
+    return { p, lse };
   };
+  /** Host mask arrays as tensors: bias [B,1,R,C] and keep [B,1,R,1] (1 − empty). */
+  const maskTensors = (m: { bias: Float32Array; empty: Float32Array }, B: number, R: number, C: number) => ({
+    bias: tf.tensor4d(m.bias, [B, 1, R, C]),
+    keep: tf.sub(1, tf.tensor4d(m.empty, [B, 1, R, 1])),
+  });
 
   return {
     attention: (args) => {
@@ -84,18 +95,18 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
       const mask = attentionMask(args);
       const group = H / Hkv;
       const [o, l] = tf.tidy(() => {
-        const qh = heads(T(q, [B, L, H, Dh]));
+        const qh = tf.mul(heads(T(q, [B, L, H, Dh])), scale);
         const kh = widen(heads(T(k, [B, L, Hkv, Dh])), B, Hkv, group, L, Dh);
         const vh = widen(heads(T(v, [B, L, Hkv, Dh])), B, Hkv, group, L, Dh);
-        const s = tf.add(tf.mul(bmm(qh, kh, false, true), scale), tf.tensor4d(mask.bias, [B, 1, L, L]));
-        const sm = softmaxRows(s, tf.tensor4d(mask.empty, [B, 1, L, 1]));
-        return [heads(bmm(sm.p, vh, false, false)), sm.lse];
+        const mt = maskTensors(mask, B, L, L);
+        const sm = softmaxRows(bmm(qh, kh, false, true), mt.bias, mt.keep);
+        return [heads(tf.mul(bmm(sm.p, vh, false, false), mt.keep)), sm.lse];
       });
       put(out, o!);
       put(lse, l!);
     },
     attentionBackward: (args) => {
-      const { dOut, q, k, v, out, lse, dQ, dK, dV, B, T: L, H, Hkv, Dh, scale } = args;
+      const { dOut, q, k, v, out, dQ, dK, dV, B, T: L, H, Hkv, Dh, scale } = args;
       if (q.size === 0) return;
       const mask = attentionMask(args);
       const group = H / Hkv;
@@ -103,14 +114,15 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
         const qh = heads(T(q, [B, L, H, Dh]));
         const kh = widen(heads(T(k, [B, L, Hkv, Dh])), B, Hkv, group, L, Dh);
         const vh = widen(heads(T(v, [B, L, Hkv, Dh])), B, Hkv, group, L, Dh);
-        const g = heads(T(dOut, [B, L, H, Dh]));
-        const s = tf.add(tf.mul(bmm(qh, kh, false, true), scale), tf.tensor4d(mask.bias, [B, 1, L, L]));
-        const p = tf.exp(tf.sub(s, T(lse, [B, H, L, 1])));
+        const mt = maskTensors(mask, B, L, L);
+        // P recomputed by the softmax (equal to exp(s − lse)); rows without keys get no gradient
+        const p = softmaxRows(bmm(tf.mul(qh, scale), kh, false, true), mt.bias, mt.keep).p;
+        const g = tf.mul(heads(T(dOut, [B, L, H, Dh])), mt.keep);
         const d = tf.sum(tf.mul(g, heads(T(out, [B, L, H, Dh]))), -1, true);
-        const ds = tf.mul(tf.mul(p, tf.sub(bmm(g, vh, false, true), d)), scale);
+        const ds = tf.mul(p, tf.sub(bmm(g, vh, false, true), d));
         return [
-          heads(bmm(ds, kh, false, false)),
-          heads(narrow(bmm(ds, qh, true, false), B, Hkv, group, L, Dh)),
+          heads(tf.mul(bmm(ds, kh, false, false), scale)),
+          heads(tf.mul(narrow(bmm(ds, qh, true, false), B, Hkv, group, L, Dh), scale)),
           heads(narrow(bmm(p, g, true, false), B, Hkv, group, L, Dh)),
         ];
       });
@@ -120,7 +132,7 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
     },
     attentionDecode: ({ q, kCache, vCache, out, B, Tq, H, Hkv, Dh, Tmax, scale, pos, keyStart }) => {
       if (q.size === 0) return;
-      const bias = new Float32Array(B * Tq * Tmax).fill(Number.NEGATIVE_INFINITY);
+      const bias = new Float32Array(B * Tq * Tmax).fill(MASKED);
       const empty = new Float32Array(B * Tq).fill(1);
       for (let b = 0; b < B; b++) {
         const lo = Math.max(0, keyStart ? keyStart[b]! : 0);
@@ -134,12 +146,12 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
       put(
         out,
         tf.tidy(() => {
-          const qh = heads(T(q, [B, Tq, H, Dh]));
+          const qh = tf.mul(heads(T(q, [B, Tq, H, Dh])), scale);
           const kh = widen(T(kCache, [B, Hkv, Tmax, Dh]), B, Hkv, group, Tmax, Dh);
           const vh = widen(T(vCache, [B, Hkv, Tmax, Dh]), B, Hkv, group, Tmax, Dh);
-          const s = tf.add(tf.mul(bmm(qh, kh, false, true), scale), tf.tensor4d(bias, [B, 1, Tq, Tmax]));
-          const sm = softmaxRows(s, tf.tensor4d(empty, [B, 1, Tq, 1]));
-          return heads(bmm(sm.p, vh, false, false));
+          const mt = maskTensors({ bias, empty }, B, Tq, Tmax);
+          const sm = softmaxRows(bmm(qh, kh, false, true), mt.bias, mt.keep);
+          return heads(tf.mul(bmm(sm.p, vh, false, false), mt.keep));
         }),
       );
     },

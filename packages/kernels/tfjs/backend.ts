@@ -116,6 +116,9 @@ export function tfjsBackend(tf: Tf): Backend {
     name: "tfjs",
     dtypes: ["f32", "i32"],
     fallback: "ts",
+    // Attention here is dense (a [T, T] mask per sequence): packed rows of several thousand tokens
+    // would cost T² memory, so the model runs padded batches instead (model/batch.ts packsRows).
+    lacks: ["attention.segments", "rope.positions"],
     alloc: (dtype, size) => new TfjsStorage(tf, dtype, size),
     free: (s) => (s as TfjsStorage).free(),
     write: (s, data) => (s as TfjsStorage).write(data),

@@ -10,7 +10,7 @@
 import type * as TF from "@tensorflow/tfjs-core";
 import type { KernelMap, MatmulArgs } from "../kernel_types.ts";
 import type { Tensor } from "../tensor.ts";
-import type { Io } from "./util.ts";
+import { gemm, type Io } from "./util.ts";
 
 type Kernels = Omit<
   KernelMap,
@@ -60,7 +60,7 @@ export function coreKernels({ tf, T, host, put, ts }: Io): Kernels {
       const A = operand(a, strideA, batch, transA ? K : M, transA ? M : K);
       const B = operand(b, strideB, batch, transB ? N : K, transB ? K : N);
       if (A === null || B === null) return [];
-      let y = K === 0 ? tf.zeros([1, M, N]) : tf.matMul(A, B, transA, transB);
+      let y = K === 0 ? tf.zeros([1, M, N]) : gemm(tf, A, B, transA, transB);
       if (strideOut === 0) y = tf.mul(tf.sum(y, 0), batch / y.shape[0]!);
       else if (y.shape[0] !== batch) y = tf.tile(y, [batch, 1, 1]);
       if (bias) y = tf.add(y, T(bias, [N]));

@@ -60,7 +60,11 @@ export const configSchema = z.object({
   profile: f(z.enum(["default", "smoke", "learn"]), "default", "named preset of the values below"),
   out: f(z.string(), "", 'run directory; "" = runs/<timestamp>'),
   seed: f(int(0), 1, "seed of model init, sampling and task order"),
-  backend: f(z.enum(["wasm", "ts", "webgpu"]), "wasm", "compute backend (MEMPO_BACKEND sets the default)"),
+  backend: f(
+    z.enum(["wasm", "ts", "webgpu", "tfjs"]),
+    "wasm",
+    "compute backend; tfjs runs on MEMPO_TFJS_BACKEND (MEMPO_BACKEND sets the default)",
+  ),
   data: z
     .object({
       worldSeed: f(int(0), 1, "seed of the fictional encyclopedia"),

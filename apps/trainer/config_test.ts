@@ -71,6 +71,7 @@ describe("config", () => {
       process.env.MEMPO_BACKEND = "ts";
       expect(resolve(["train"]).backend).toBe("ts");
       expect(resolve(["train", "--backend", "wasm"]).backend).toBe("wasm");
+      expect(resolve(["train", "--backend", "tfjs"]).backend).toBe("tfjs");
       process.env.MEMPO_BACKEND = "cuda";
       expect(errorOf(() => resolve(["train"]))).toContain("--backend: must be one of wasm, ts");
     } finally {

@@ -62,22 +62,42 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  // 2. The run directory (locked; config.json written there; checkpoints made whole after a killed
-  //    write), the resolved config printed, the backend.
-  if (command === "pretrain") return pretrainCommand(config);
-  if (command === "worker") {
-    setBackend(config.backend);
-    return workerCommand(config);
+  // 2. The backend (initialised first: a backend that cannot start leaves no run directory behind),
+  //    then the run directory (locked; config.json written there; checkpoints made whole after a
+  //    killed write) and the resolved config printed.
+  try {
+    await selectBackend(config.backend);
+  } catch (e) {
+    console.error(`mempo: --backend ${config.backend}: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
   }
+  if (command === "pretrain") return pretrainCommand(config);
+  if (command === "worker") return workerCommand(config);
   const run = openRun(config);
   try {
     recoverCheckpoints(run);
     run.log(`mempo ${command} → ${run.dir}\nconfig ${JSON.stringify(run.config, null, 2)}`);
-    setBackend(config.backend);
     return await stages(run, command, resume);
   } finally {
     run.close();
   }
+}
+
+/**
+ * Selects the compute backend; "tfjs" and "webgpu" are initialised first (TensorFlow.js and a tfjs
+ * backend loaded; a WebGPU device acquired), and what tfjs runs on is printed.
+ */
+async function selectBackend(name: string): Promise<void> {
+  if (name === "tfjs") {
+    const { initTfjs } = await import("@mempo/kernels/tfjs");
+    const info = await initTfjs();
+    const skipped = info.skipped.length > 0 ? ` (not used: ${info.skipped.join("; ")})` : "";
+    console.log(`tfjs: TensorFlow.js ${info.version} on its "${info.tfBackend}" backend${skipped}`);
+  } else if (name === "webgpu") {
+    const { initWebGPU } = await import("@mempo/kernels/webgpu");
+    await initWebGPU();
+  }
+  setBackend(name);
 }
 
 /**
@@ -113,7 +133,6 @@ async function pretrainCommand(config: Config): Promise<number> {
     );
     return 2;
   }
-  setBackend(config.backend);
   await pretrain({
     ...config.pretrain,
     out: resolve(config.out),

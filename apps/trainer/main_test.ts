@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "./main.ts";
 
@@ -13,6 +16,24 @@ describe("mempo CLI errors", () => {
     expect(await main(["sft", "--run", "/nonexistent/mempo-run"])).toBe(2);
     expect(String(err.mock.calls[3]?.[0])).toContain("is not a run directory");
     err.mockRestore();
+  });
+
+  it("a backend that cannot start exits 2 naming the cause and leaves no run directory behind", async () => {
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    const saved = process.env.MEMPO_TFJS_BACKEND;
+    process.env.MEMPO_TFJS_BACKEND = "node-gpu"; // not installed here (its install downloads libtensorflow)
+    const out = join(tmpdir(), `mempo-tfjs-setup-${process.pid}`);
+    try {
+      expect(await main(["train", "--profile", "smoke", "--backend", "tfjs", "--out", out])).toBe(2);
+      expect(String(err.mock.calls[0]?.[0])).toMatch(
+        /^mempo: --backend tfjs: tfjs backend: @tensorflow\/tfjs-node-gpu is not installed\. Fix: npm install @tensorflow\/tfjs-node-gpu\. Alternatives: MEMPO_TFJS_BACKEND=wasm/,
+      );
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.MEMPO_TFJS_BACKEND;
+      else process.env.MEMPO_TFJS_BACKEND = saved;
+      err.mockRestore();
+    }
   });
 
   it("help lists the commands and every flag with its default", async () => {

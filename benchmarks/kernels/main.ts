@@ -1,10 +1,11 @@
 /**
  * Kernel bench: every accelerated kernel of the default fast backend ("wasm") at a few sizes, plus the
  * reference step (fwd+bwd of a 2-layer pre-LN transformer stack, ref_step.ts), each next to the same
- * op in PyTorch measured in the same run (peer_torch.py, torch threads = 2). Prints a table and
- * writes results/kernels.json.
+ * op on our "tfjs" backend (TensorFlow.js on its wasm backend, or MEMPO_TFJS_BACKEND) and in PyTorch
+ * (peer_torch.py, torch threads = 2), measured in the same run. Prints a table and writes
+ * results/kernels.json.
  *
- * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--profile] [--backend=wasm]`
+ * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--no-tfjs] [--profile] [--backend=wasm]`
  * (--profile adds a per-kernel breakdown of the reference step)
  * (filters match case ids; install the peer with `bash benchmarks/setup-peers.sh`).
  * Times are medians of ≥ 5 runs and ≥ 0.3 s after 2 warm-up calls. The CPU may be shared: the load
@@ -15,6 +16,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findBackend, setBackend } from "@mempo/kernels";
+import { initTfjs, type TfjsInfo } from "@mempo/kernels/tfjs";
 import { getEngine } from "@mempo/kernels/wasm";
 import { ceiling, findPython, machineInfo, median } from "../mod.ts";
 import { cases } from "./cases.ts";
@@ -24,6 +26,7 @@ import { makeRefStep, REF, refStepFlops } from "./ref_step.ts";
 const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith("--"));
 const noPeer = args.includes("--no-peer");
+const noTfjs = args.includes("--no-tfjs");
 const profile = args.includes("--profile");
 const backendName = args.find((a) => a.startsWith("--backend="))?.slice(10) ?? "wasm";
 const MIN_TIME = 0.3;
@@ -99,18 +102,30 @@ const bw = copyBandwidth();
 const engine = getEngine();
 const ceil = ceiling(engine.peakGflops(), engine.threads);
 
+/** TensorFlow.js through our tfjs backend: its info, or why it is not measured. */
+let tfjs: TfjsInfo | string = "skipped (--no-tfjs)";
+if (!noTfjs) {
+  tfjs = await initTfjs({ flavor: (process.env.MEMPO_TFJS_BACKEND as "wasm") || "wasm" }).catch(
+    (e: unknown) => (e instanceof Error ? e.message : String(e)),
+  );
+}
+const onTfjs = typeof tfjs !== "string";
+
 const rows: Record<string, unknown>[] = [];
 for (const c of selected) {
   const fn = c.setup(backendName);
   const ms = timeMs(fn);
-  rows.push({ id: c.id, op: c.op, p: c.p, ms, flops: c.flops, bytes: c.bytes });
+  const tfjsMs = onTfjs ? timeMs(c.setup("tfjs")) : undefined;
+  rows.push({ id: c.id, op: c.op, p: c.p, ms, tfjsMs, flops: c.flops, bytes: c.bytes });
 }
 let refMs: number | undefined;
+let refTfjsMs: number | undefined;
 let breakdown: { rows: ProfileRow[]; totalMs: number } | null = null;
 if (withRef) {
   const step = makeRefStep(backendName);
   refMs = timeMs(step);
   if (profile) breakdown = profileStep(step);
+  if (onTfjs) refTfjsMs = timeMs(makeRefStep("tfjs"));
 }
 const peer = noPeer ? "skipped (--no-peer)" : runPeer(selected, withRef);
 // torch's OpenMP pool (2 threads) and OpenBLAS's pthread pool (2 more) oversubscribe 2 cores in the
@@ -134,9 +149,14 @@ if (refMs !== undefined && typeof peer !== "string") {
       `ratio uses the faster`,
   );
 }
+console.log(
+  typeof tfjs === "string"
+    ? `tfjs: ${tfjs}`
+    : `tfjs: TensorFlow.js ${tfjs.version} on its "${tfjs.tfBackend}" backend (our tfjs kernels)`,
+);
 if (typeof peer === "string") console.log(`peer: ${peer}`);
 else console.log(`peer: torch ${peer.torch}, ${peer.threads} threads, BLAS ${JSON.stringify(peer.blas)}`);
-const head = ["case", "ms", "GFLOP/s", "GB/s", "% ceiling", "torch ms", "×torch"];
+const head = ["case", "ms", "GFLOP/s", "GB/s", "% ceiling", "tfjs ms", "×tfjs", "torch ms", "×torch"];
 const table: string[][] = [];
 for (const r of rows) {
   const ms = r.ms as number;
@@ -144,6 +164,7 @@ for (const r of rows) {
   const gbs = r.bytes ? (r.bytes as number) / ms / 1e6 : undefined;
   const pct = gflops !== undefined ? (100 * gflops) / ceil.wasmGflops : (100 * gbs!) / bw;
   const torchMs = typeof peer === "string" ? undefined : peer.cases[r.id as string];
+  const tfjsMs = r.tfjsMs as number | undefined;
   Object.assign(r, { gflops, gbs, pctPeak: pct, torchMs, ratio: torchMs ? ms / torchMs : undefined });
   table.push([
     r.id as string,
@@ -151,6 +172,8 @@ for (const r of rows) {
     fmt(gflops),
     fmt(gbs),
     fmt(pct),
+    fmt(tfjsMs, 3),
+    fmt(tfjsMs ? ms / tfjsMs : undefined, 2),
     fmt(torchMs, 3),
     fmt(torchMs ? ms / torchMs : undefined, 2),
   ]);
@@ -162,6 +185,8 @@ if (refMs !== undefined) {
     fmt(refStepFlops() / refMs / 1e6),
     "–",
     fmt((100 * refStepFlops()) / refMs / 1e6 / ceil.wasmGflops),
+    fmt(refTfjsMs, 1),
+    fmt(refTfjsMs ? refMs / refTfjsMs : undefined, 2),
     fmt(refTorch, 1),
     fmt(refTorch ? refMs / refTorch : undefined, 2),
   ]);
@@ -173,7 +198,7 @@ console.log(line(head));
 for (const t of table) console.log(line(t));
 console.log(
   `% ceiling: GFLOP/s vs the wasm SIMD128 ceiling measured here (${fmt(ceil.wasmGflops)} GFLOP/s on ${ceil.threads} threads; ` +
-    `native ${fmt(ceil.nativeGflops)} at ${ceil.nativeLanes} lanes), or GB/s vs the measured copy bandwidth; ×torch < 1 = faster.`,
+    `native ${fmt(ceil.nativeGflops)} at ${ceil.nativeLanes} lanes), or GB/s vs the measured copy bandwidth; ×tfjs, ×torch < 1 = ours faster.`,
 );
 
 if (breakdown) {
@@ -201,10 +226,13 @@ writeFileSync(
       ceiling: { ...ceil, copyBandwidthGBs: bw, memoryBasis: "64 MiB Float32Array.set, read + write bytes" },
       timing: `median of ≥ ${MIN_RUNS} runs and ≥ ${MIN_TIME} s after 2 warm-ups`,
       peer: typeof peer === "string" ? { error: peer } : { ...peer, cases: undefined },
+      tfjs: typeof tfjs === "string" ? { error: tfjs } : tfjs,
       cases: rows,
       referenceStepProfile: breakdown,
       referenceStep:
-        refMs === undefined ? null : { config: REF, ms: refMs, torchMs: refTorch, flops: refStepFlops() },
+        refMs === undefined
+          ? null
+          : { config: REF, ms: refMs, tfjsMs: refTfjsMs, torchMs: refTorch, flops: refStepFlops() },
     },
     null,
     2,

@@ -1,10 +1,11 @@
 /**
  * Model bench: training throughput (forward + backward + AdamW step, tokens/s) and batched greedy
  * decoding with the KV cache (tokens/s at batch 64) of @mempo/model, next to the same transformer in
- * eager PyTorch (peer_torch.py, torch threads = 2, OpenBLAS) measured in the same run on the same
- * shapes. Prints a table and writes results/model.json.
+ * eager PyTorch (peer_torch.py, torch threads = 2, OpenBLAS) and to our "tfjs" backend (TensorFlow.js on
+ * its wasm backend, or MEMPO_TFJS_BACKEND; one round of 2 timed steps and 1 decode rep: it is slow)
+ * measured in the same run on the same shapes. Prints a table and writes results/model.json.
  *
- * Run: `npx tsx benchmarks/model/main.ts [--no-peer] [--backend=wasm] [--presets=default,small-gpt2]`
+ * Run: `npx tsx benchmarks/model/main.ts [--no-peer] [--no-tfjs] [--backend=wasm] [--presets=default,small-gpt2]`
  * (install the peer with `bash benchmarks/setup-peers.sh`). Simplifications: random weights and ids,
  * every token trained on (prompt of 1 token), decode = time(N new tokens) − time(1 new token) so the
  * prefill is excluded on both sides. The CPU may be shared: ours and the peer alternate for 3 rounds,
@@ -15,11 +16,13 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { listBackends, setBackend } from "@mempo/kernels";
+import { initTfjs } from "@mempo/kernels/tfjs";
 import { AdamW, countParams, generate, Model, type PresetName, preset, sftStep } from "@mempo/model";
 import { findPython, machineInfo, median } from "../mod.ts";
 
 const args = process.argv.slice(2);
 const noPeer = args.includes("--no-peer");
+const noTfjs = args.includes("--no-tfjs");
 const backend =
   args.find((a) => a.startsWith("--backend="))?.slice(10) ??
   (listBackends().includes("wasm") ? "wasm" : "ts");
@@ -51,9 +54,9 @@ function runPeer(config: unknown): Peer | string {
   return JSON.parse(r.stdout) as Peer;
 }
 
-async function ours(name: PresetName) {
+async function ours(name: PresetName, on = backend, nSteps = TRAIN.steps, reps = DECODE.reps) {
   const c = preset(name);
-  const m = Model.init(c, { seed: 1, backend });
+  const m = Model.init(c, { seed: 1, backend: on });
   const opt = new AdamW(m);
   const ids = (n: number, s: number) =>
     Uint32Array.from({ length: n }, (_, i) => (i * 7919 + s * 104729) % c.vocabSize);
@@ -62,7 +65,7 @@ async function ours(name: PresetName) {
     responseIds: ids(TRAIN.seqLen, b + 1),
   }));
   const steps: number[] = [];
-  for (let s = 0; s < TRAIN.steps + 2; s++) {
+  for (let s = 0; s < nSteps + 2; s++) {
     const t0 = performance.now();
     await sftStep(m, items);
     opt.step();
@@ -77,7 +80,7 @@ async function ours(name: PresetName) {
   };
   await timeGen(2); // warm-up
   const dec: number[] = [];
-  for (let r = 0; r < DECODE.reps; r++) dec.push((await timeGen(DECODE.newTokens)) - (await timeGen(1)));
+  for (let r = 0; r < reps; r++) dec.push((await timeGen(DECODE.newTokens)) - (await timeGen(1)));
   const decodeS = median(dec);
   m.dispose();
   opt.dispose();
@@ -91,6 +94,11 @@ async function ours(name: PresetName) {
 
 const fmt = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
 setBackend(backend);
+const tfjs = noTfjs
+  ? "skipped (--no-tfjs)"
+  : await initTfjs({ flavor: (process.env.MEMPO_TFJS_BACKEND as "wasm") || "wasm" }).catch((e: unknown) =>
+      e instanceof Error ? e.message : String(e),
+    );
 const load0 = loadavg();
 const results: Record<string, unknown>[] = [];
 type Ours = Awaited<ReturnType<typeof ours>>;
@@ -121,12 +129,14 @@ for (const name of presets) {
     }
   }
   const peer = peerErr ?? best(peers);
+  const onTfjs = typeof tfjs === "string" ? tfjs : await ours(name, "tfjs", 2, 1);
   results.push({
     preset: name,
     params: countParams(c),
     config: c,
     ours: best(mine),
     peer,
+    tfjs: onTfjs,
     rounds: { ours: mine, peer: peers },
   });
 }
@@ -138,17 +148,24 @@ console.log(
 console.log(
   `train: batch ${TRAIN.batch} × ${TRAIN.seqLen} tokens, fwd+bwd+AdamW; decode: batch ${DECODE.batch}, prompt ${DECODE.promptLen}, ${DECODE.newTokens} new tokens, greedy, KV cache`,
 );
-const head = ["preset", "params", "metric", "ours", "torch", "ours/torch time"];
+console.log(
+  typeof tfjs === "string"
+    ? `tfjs: ${tfjs}`
+    : `tfjs: TensorFlow.js ${tfjs.version} on its "${tfjs.tfBackend}" backend (our tfjs kernels)`,
+);
+const head = ["preset", "params", "metric", "ours", "tfjs", "torch", "ours/torch time"];
 const table: string[][] = [];
 for (const r of results) {
   const o = r.ours as Awaited<ReturnType<typeof ours>>;
   const p = typeof r.peer === "string" ? undefined : (r.peer as Peer);
+  const tj = typeof r.tfjs === "string" ? undefined : (r.tfjs as Ours);
   if (typeof r.peer === "string") console.log(`peer: ${r.peer}`);
   table.push([
     r.preset as string,
     String(r.params),
     "train tok/s",
     fmt(o.trainTokensPerS),
+    fmt(tj?.trainTokensPerS),
     fmt(p?.trainTokensPerS),
     fmt(p ? o.trainStepS / p.trainStepS : undefined, 2),
   ]);
@@ -157,6 +174,7 @@ for (const r of results) {
     "",
     "decode tok/s (b64)",
     fmt(o.decodeTokensPerS),
+    fmt(tj?.decodeTokensPerS),
     fmt(p?.decodeTokensPerS),
     fmt(p ? o.decodeS / p.decodeS : undefined, 2),
   ]);
@@ -176,5 +194,5 @@ const outDir = join(import.meta.dirname, "..", "results");
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
 writeFileSync(
   join(outDir, "model.json"),
-  `${JSON.stringify({ bench: "model", date: new Date().toISOString(), machine: machineInfo(), backend, loadAverage: [load0[0], load1[0]], train: TRAIN, decode: DECODE, results }, null, 2)}\n`,
+  `${JSON.stringify({ bench: "model", date: new Date().toISOString(), machine: machineInfo(), backend, tfjs, loadAverage: [load0[0], load1[0]], train: TRAIN, decode: DECODE, results }, null, 2)}\n`,
 );

@@ -21,3 +21,4 @@ export async function tryBackend(name: string, load: () => Promise<unknown>): Pr
 // await tryBackend("wasm", () => import("../wasm/mod.ts"));
 await tryBackend("wasm", () => import("../wasm/mod.ts"));
 await tryBackend("webgpu", () => import("../webgpu/auto.ts"));
+await tryBackend("tfjs", () => import("../tfjs/auto.ts"));

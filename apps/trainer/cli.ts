@@ -4,7 +4,8 @@
  * so a bad flag or value fails here with the flag, the value and what is allowed (exit code 2).
  * Besides config flags: `--run DIR` (the run directory a stage reads and writes; same as `--out`),
  * `--resume DIR` (a checkpoint to continue from) and `--help`; `--redis`, `--queue` and
- * `--concurrency` are short for `--rollout.redis`, `--rollout.queueName`, `--rollout.concurrency`.
+ * `--concurrency` are short for `--rollout.redis`, `--rollout.queueName`, `--rollout.concurrency`;
+ * `--host` and `--port` for `--serve.host` and `--serve.port`.
  *
  * Test: `npx vitest run config_test.ts main_test.ts` (flags, values, errors and exit code 2).
  */
@@ -21,6 +22,8 @@ export const COMMANDS = {
   eval: "evaluate the run's checkpoints on held-out N-objective tasks → eval.json, report.md",
   worker:
     "run RL rollout jobs from the run's queue (--rollout.queue bullmq) until SIGTERM: --run DIR [--redis URL]",
+  serve:
+    "the Search-R1 /retrieve server over a FlashRAG corpus: --data.corpus FILE [--host H --port P --serve.index FILE]",
   help: "print this help",
 } as const;
 
@@ -31,6 +34,8 @@ const ALIASES: Record<string, string> = {
   redis: "rollout.redis",
   queue: "rollout.queueName",
   concurrency: "rollout.concurrency",
+  host: "serve.host",
+  port: "serve.port",
 };
 
 export interface ParsedCli {

@@ -15,6 +15,7 @@ import {
   type RlConfig,
   resolveRlConfig,
 } from "@mempo/rl";
+import { SCORINGS } from "@mempo/env";
 import { z } from "zod";
 
 const int = (min: number) => z.number().int().min(min);
@@ -82,12 +83,37 @@ export const configSchema = z.object({
       topk: f(int(1), 3, "passages per search"),
       turnsPerObjective: f(int(1), 2, "turn budget = turnsPerObjective·N + extraTurns"),
       extraTurns: f(int(0), 2, "see turnsPerObjective"),
+      corpus: f(
+        z.string(),
+        "",
+        'your FlashRAG corpus JSONL ({"id", "contents"}) instead of the generated world',
+      ),
+      qa: f(
+        z.string(),
+        "",
+        'your FlashRAG QA JSONL ({"id", "question", "golden_answers"}): tasks built MEM1-style, N questions each',
+      ),
+      retriever: f(
+        z.string(),
+        "",
+        "URL of a Search-R1 /retrieve server to search instead of the embedded BM25 (http://host:port/retrieve)",
+      ),
+      scoring: f(
+        z.enum(SCORINGS),
+        "mem1",
+        "answer scoring: mem1 (MEM1 eval.py) or squad (SQuAD, as Search-R1)",
+      ),
     })
     .prefault({}),
   tokenizer: z
     .object({
       vocabSize: f(int(300), 2048, "byte-level BPE vocabulary (incl. 13 special tokens)"),
       teacherTasks: f(int(0), 200, "teacher transcripts added to the corpus for training BPE"),
+      from: f(
+        z.string(),
+        "",
+        "use this directory's tokenizer.json (+ tokenizer_config.json) instead of training one",
+      ),
     })
     .prefault({}),
   model: z
@@ -98,6 +124,11 @@ export const configSchema = z.object({
         z.string(),
         "builtin",
         'pre-trained base (weights + tokenizer) SFT starts from: "builtin" = the shipped one (mempo pretrain), "" = from scratch, or a directory',
+      ),
+      from: f(
+        z.string(),
+        "",
+        "an HF model directory (config.json + safetensors) that mempo eval evaluates and mempo rl starts from",
       ),
     })
     .prefault({}),
@@ -233,6 +264,19 @@ export const configSchema = z.object({
       temperature: f(z.number().min(0), 0, "0 = greedy decoding"),
       maxNewTokens: f(int(8), 384, "generation budget per turn"),
       teacher: f(z.boolean(), true, "also score the scripted teacher as a reference line"),
+    })
+    .prefault({}),
+  serve: z
+    .object({
+      host: f(z.string(), "127.0.0.1", "mempo serve: interface to bind (0.0.0.0 exposes it)"),
+      port: f(int(0).max(65535), 8000, "mempo serve: port (Search-R1's retrieval_launch.sh uses 8000)"),
+      index: f(
+        z.string(),
+        "",
+        'mempo serve: BM25 index file, loaded when present, else built and saved there ("" = in memory)',
+      ),
+      maxQueries: f(int(1), 8192, "mempo serve: most queries per request"),
+      maxBodyMb: f(int(1), 32, "mempo serve: largest request body in MiB"),
     })
     .prefault({}),
   log: z

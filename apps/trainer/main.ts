@@ -3,8 +3,10 @@
  * parse flags → resolve and print the config → open the run directory → data → tokenizer → SFT cold
  * start → RL (MemPO, or GRPO with `--rl.algo grpo`) → evaluation on held-out 2/4/6-objective tasks.
  * `mempo data|tokenizer|sft|rl|eval --run DIR` runs one stage on a run directory; `mempo worker --run
- * DIR` serves the run's rollout queue (`--rollout.queue bullmq`); `mempo help` lists every flag with
- * its default.
+ * DIR` serves the run's rollout queue (`--rollout.queue bullmq`); `mempo serve --data.corpus FILE`
+ * serves a corpus over the Search-R1 /retrieve protocol; `mempo help` lists every flag with its default.
+ * Your own data: `mempo data --out DIR --data.qa qa.jsonl --data.corpus corpus.jsonl` (or
+ * `--data.retriever URL`), then `mempo eval --run DIR --model.from HF_DIR`.
  *
  *   npm run train                                  # default profile, ≈11 min on 2 cores
  *   npx mempo train --profile smoke --out /tmp/r   # about a minute
@@ -20,12 +22,13 @@ import { checkResume, loadRunCheckpoint, recoverCheckpoints, verifyCheckpoint } 
 import { type Command, helpText, parseCli } from "./cli.ts";
 import { type Config, ConfigError, resolveConfig } from "./config.ts";
 import { openRun, readJsonSync, type Run } from "./run_dir.ts";
-import { type Data, dataStage, loadData } from "./stages/data.ts";
+import { type Data, dataStage, hasTeacherPlans, loadData, userData } from "./stages/data.ts";
 import { evalStage } from "./stages/eval.ts";
 import { pretrain } from "./stages/pretrain.ts";
 import { rlStage } from "./stages/rl.ts";
 import { sftStage } from "./stages/sft.ts";
 import { loadTokenizer, tokenizerStage } from "./stages/tokenizer.ts";
+import { serveCommand } from "./stages/serve.ts";
 import { workerCommand } from "./stages/worker.ts";
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad flags). */
@@ -43,7 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     command = cli.command;
     resume = cli.resume;
     if (resume && cli.flags.out === undefined) cli.flags.out = dirname(resolve(resume));
-    const continues = command !== "train" && command !== "data" && command !== "pretrain";
+    const continues =
+      command !== "train" && command !== "data" && command !== "pretrain" && command !== "serve";
     config = resolveConfig(
       cli.flags,
       continues || resume ? savedConfig(cli.flags.out as string | undefined) : {},
@@ -72,12 +76,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (command === "pretrain") return pretrainCommand(config);
+  if (command === "serve") return serveCommand(config);
   if (command === "worker") return workerCommand(config);
   const run = openRun(config);
   try {
     recoverCheckpoints(run);
     run.log(`mempo ${command} → ${run.dir}\nconfig ${JSON.stringify(run.config, null, 2)}`);
     return await stages(run, command, resume);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`mempo: ${e.message}`);
+    return 2;
   } finally {
     run.close();
   }
@@ -111,6 +120,7 @@ async function stages(run: Run, command: Command, resume: string | null): Promis
   const fresh = command === "train" && resumed === null;
   const data: Data = fresh || command === "data" ? await dataStage(run) : await loadData(run);
   if (command === "data") return done(run);
+  checkTeacher(run, command, data);
   const tok: Tokenizer =
     fresh || command === "tokenizer" ? await tokenizerStage(run, data) : loadTokenizer(run);
   if (command === "tokenizer") return done(run);
@@ -145,6 +155,32 @@ async function pretrainCommand(config: Config): Promise<number> {
     log: (m) => console.log(m),
   });
   return 0;
+}
+
+/**
+ * Questions without generator plans (the user's own) have no scripted teacher, hence no SFT data:
+ * say what works instead before a stage fails deep inside.
+ * @throws ConfigError for `train` / `sft` on such data, `rl` / `eval` without a model to start from.
+ */
+function checkTeacher(run: Run, command: Command, data: Data): void {
+  if (hasTeacherPlans(data.qa)) return;
+  const c = run.config;
+  const what = userData(c.data) ? c.data.qa : run.path("qa");
+  const instead =
+    `evaluate any model with \`mempo eval --run ${run.dir} --model.from HF_DIR\`, or run RL from an SFT ` +
+    `checkpoint with \`mempo rl --run ${run.dir} --model.from SFT_DIR\``;
+  if (command === "train" || command === "sft")
+    throw new ConfigError(
+      `mempo ${command}: SFT learns from the scripted teacher, which follows the generator's plans (QA metadata.hops); ` +
+        `${what} has none, so there is no SFT data. Instead ${instead}`,
+    );
+  const model = c.model.from !== "" || existsSync(run.path("sft"));
+  if ((command === "rl" || command === "eval") && !model)
+    throw new ConfigError(`mempo ${command}: no model to start from (no ${run.path("sft")}); ${instead}`);
+  if (command === "rl" && data.train.length === 0)
+    throw new ConfigError(
+      `mempo rl: no training tasks (${what} has only enough questions for the held-out tasks); add questions or lower --data.evalTasks`,
+    );
 }
 
 function done(run: Run): number {

@@ -15,7 +15,7 @@ export interface EvalRow {
   /** Objectives per task. */
   n: number;
   tasks: number;
-  /** MEM1 F1 / EM ×100, mean over tasks. */
+  /** F1 / EM ×100 under `data.scoring`, mean over tasks. */
   f1: number;
   em: number;
   /** Mean tokens processed over an episode / mean peak context (our tokenizer). */
@@ -169,15 +169,40 @@ export function curveTables(metrics: readonly Record<string, unknown>[]): string
   return out;
 }
 
-export async function writeEvalReport(run: Run, rows: readonly EvalRow[]): Promise<void> {
+/** How often the retriever alone finds a gold alias in its top-k (eval.ts, retrievalRecall). */
+export interface RetrievalLine {
+  topk: number;
+  questions: number;
+  recall: number;
+}
+
+export async function writeEvalReport(
+  run: Run,
+  rows: readonly EvalRow[],
+  retrieval: RetrievalLine | null = null,
+): Promise<void> {
   const table = textTable(rows);
-  run.log(`\neval (held-out tasks, greedy):\n${table}\n`);
-  writeFileSync(run.path("eval"), `${JSON.stringify({ rows, config: run.config }, null, 2)}\n`);
   const c = run.config;
+  const scoring = c.data.scoring;
+  const searched = c.data.retriever !== "" ? `the retrieval server ${c.data.retriever}` : "BM25";
+  run.log(`\neval (held-out tasks, greedy; ${scoring} scoring):\n${table}\n`);
+  writeFileSync(
+    run.path("eval"),
+    `${JSON.stringify({ scoring, retriever: searched, rows, retrieval, config: run.config }, null, 2)}\n`,
+  );
+  const where =
+    c.data.qa !== ""
+      ? `The tasks are ${c.data.qa}'s questions, MEM1-style (N per task), searched with ${searched}. `
+      : `The tasks are about a held-out world (seed ${c.data.evalWorldSeed}; training world seed ${c.data.worldSeed}): ` +
+        "no entity was seen in training. ";
+  const scoringText =
+    scoring === "mem1"
+      ? "MEM1 scoring (eval.py: punctuation → space, articles kept, token-set F1)"
+      : "SQuAD scoring, as Search-R1 (punctuation and articles removed, multiset token F1)";
   const md = [
     `# mempo run report`,
     "",
-    `Run directory: \`${run.dir}\` (profile \`${c.profile}\`, model \`${c.model.preset}\`, base \`${c.model.base || "none"}\`, backend \`${c.backend}\`).`,
+    `Run directory: \`${run.dir}\` (profile \`${c.profile}\`, model \`${c.model.from || c.model.preset}\`, base \`${c.model.base || "none"}\`, backend \`${c.backend}\`).`,
     "",
     "## Training",
     "",
@@ -187,15 +212,21 @@ export async function writeEvalReport(run: Run, rows: readonly EvalRow[]): Promi
     "## Evaluation on held-out tasks",
     "",
     `Greedy decoding (temperature ${c.eval.temperature}), one episode per task, turn budget ` +
-      `${c.data.turnsPerObjective}·N + ${c.data.extraTurns}, top-${c.data.topk} BM25 passages per search. ` +
-      `The tasks are about a held-out world (seed ${c.data.evalWorldSeed}; training world seed ${c.data.worldSeed}): ` +
-      "no entity was seen in training. " +
-      "F1/EM: MEM1 scoring ×100. TT: tokens processed over an episode (Σ prompt + response per turn); " +
+      `${c.data.turnsPerObjective}·N + ${c.data.extraTurns}, top-${c.data.topk} passages per search. ` +
+      where +
+      `F1/EM: ${scoringText} ×100. TT: tokens processed over an episode (Σ prompt + response per turn); ` +
       "PT: peak single-turn context; both with this run's tokenizer. `react` = the same weights with the " +
       "full history kept; `teacher` = the scripted teacher with this run's imperfection settings.",
     "",
     markdownTable(rows),
     "",
+    ...(retrieval
+      ? [
+          `Retrieval alone: a gold alias is in the top-${retrieval.topk} passages of ${(100 * retrieval.recall).toFixed(1)}% ` +
+            `of the ${retrieval.questions} held-out questions (each searched on its own).`,
+          "",
+        ]
+      : []),
   ].join("\n");
   writeFileSync(run.path("report"), md);
 }

@@ -36,7 +36,14 @@ describe("config", () => {
     expect(c.world.seed).toBe(DEFAULT_ENV_CONFIG.world.seed);
     expect(c.retriever).toEqual({ k1: 0.9, b: 0.4, stopwords: true });
     expect(c.teacher.dropFactProb).toBe(0);
-    expect(c.episode).toEqual({ maxTurns: 8, policy: "mem", lastK: 1, topk: 3, useMem: true });
+    expect(c.episode).toEqual({
+      maxTurns: 8,
+      policy: "mem",
+      lastK: 1,
+      topk: 3,
+      useMem: true,
+      scoring: "mem1",
+    });
   });
   it("rejects bad values with the field name", () => {
     expect(() => resolveEnvConfig({ teacher: { vagueSearchProb: 2 } })).toThrow(/teacher\.vagueSearchProb/);

@@ -5,6 +5,7 @@
  */
 import { type BM25Config, DEFAULT_BM25_CONFIG, resolveBM25Config } from "./bm25.ts";
 import { DEFAULT_EPISODE_OPTIONS, type EpisodeOptions } from "./episode.ts";
+import { SCORINGS } from "./scoring.ts";
 import { DEFAULT_TEACHER_CONFIG, type TeacherConfig } from "./teacher.ts";
 import { DEFAULT_WORLD_CONFIG, resolveWorldConfig, type WorldConfig } from "./world/generate.ts";
 
@@ -46,6 +47,10 @@ export function resolveEnvConfig(c: PartialEnvConfig = {}): EnvConfig {
   }
   if (!Number.isInteger(episode.topk) || episode.topk < 1)
     throw new Error(`env config: episode.topk must be an integer ≥ 1, got ${episode.topk}`);
+  if (!(SCORINGS as readonly string[]).includes(episode.scoring))
+    throw new Error(
+      `env config: episode.scoring must be one of ${SCORINGS.join(", ")}, got ${episode.scoring}`,
+    );
   return {
     world: resolveWorldConfig(c.world),
     retriever: resolveBM25Config(c.retriever),

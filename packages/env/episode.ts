@@ -14,7 +14,7 @@ import { informationPieces } from "./information.ts";
 import { type ParsedTurn, parseTurn } from "./parse.ts";
 import { promptPieces } from "./prompt.ts";
 import type { Hit, Retriever } from "./retriever.ts";
-import { type Score, score } from "./scoring.ts";
+import { type Score, type ScoringName, score } from "./scoring.ts";
 import type { Task } from "./tasks.ts";
 
 /** An agent: reads the context text, returns its response text. */
@@ -31,6 +31,8 @@ export interface EpisodeOptions {
   topk: number;
   /** The agent writes <mem> (default true; false = ReAct baseline, <mem> not required). */
   useMem: boolean;
+  /** Answer scoring rule (default "mem1"; scoring.ts). */
+  scoring: ScoringName;
 }
 
 export const DEFAULT_EPISODE_OPTIONS: Readonly<EpisodeOptions> = Object.freeze({
@@ -39,6 +41,7 @@ export const DEFAULT_EPISODE_OPTIONS: Readonly<EpisodeOptions> = Object.freeze({
   lastK: 1,
   topk: 3,
   useMem: true,
+  scoring: "mem1",
 });
 
 export interface TurnRecord {
@@ -125,7 +128,7 @@ export async function runEpisode(
     finish,
     answers,
     formatValid: finish !== "malformed",
-    score: answers === null ? zeroScore(task.golden.length) : score(answers, task.golden),
+    score: answers === null ? zeroScore(task.golden.length) : score(answers, task.golden, o.scoring),
     options: o,
   };
 }

@@ -43,12 +43,21 @@ export class HttpRetriever implements Retriever {
   }
 
   private async request(queries: string[], topk: number): Promise<Hit[][]> {
-    const res = await fetch(this.endpoint, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ queries, topk, return_scores: this.returnScores }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    let res: Response;
+    try {
+      res = await fetch(this.endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ queries, topk, return_scores: this.returnScores }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      const why = err.cause?.code ?? err.cause?.message ?? err.message;
+      throw new Error(
+        `retrieval server ${this.endpoint} did not answer (${why}); is it running? (mempo serve --data.corpus FILE starts one)`,
+      );
+    }
     const text = await res.text();
     if (!res.ok)
       throw new Error(`retrieval server ${this.endpoint} answered ${res.status}: ${text.slice(0, 500)}`);

@@ -21,7 +21,7 @@ import { fromHfConfig, toHfConfig } from "./hf_config.ts";
 import { paramsFromHf, paramsToHf } from "./hf_layout.ts";
 import { Model, type ModelOptions } from "./params.ts";
 import { Rng, type RngState } from "@mempo/kernels/random";
-import { type NamedTensor, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+import { type NamedTensor, parseSafetensors, readSafetensors, serializeSafetensors } from "./safetensors.ts";
 import { AdamW, type TrainConfig } from "./train.ts";
 
 export interface SaveOptions {
@@ -179,9 +179,7 @@ export async function loadConfig(dir: string): Promise<ModelConfig> {
 async function readWeights(dir: string): Promise<{ tensors: Map<string, NamedTensor>; where: string }> {
   const single = join(dir, "model.safetensors");
   const index = join(dir, "model.safetensors.index.json");
-  const tryRead = async (p: string) => readFile(p).catch(() => null);
-  const bytes = await tryRead(single);
-  if (bytes) return { tensors: parseSafetensors(bytes, single).tensors, where: single };
+  if (existsSync(single)) return { tensors: (await readSafetensors(single)).tensors, where: single };
   if (!existsSync(index))
     throw new Error(`${dir}: neither model.safetensors nor model.safetensors.index.json found`);
   const map = ((await readJsonFile(index)) as { weight_map?: Record<string, string> } | null)?.weight_map;
@@ -189,9 +187,8 @@ async function readWeights(dir: string): Promise<{ tensors: Map<string, NamedTen
   const tensors = new Map<string, NamedTensor>();
   for (const shard of new Set(Object.values(map))) {
     const p = join(dir, shard);
-    const b = await tryRead(p);
-    if (!b) throw new Error(`${index}: shard ${shard} listed in weight_map is missing`);
-    for (const [n, t] of parseSafetensors(b, p).tensors) tensors.set(n, t);
+    if (!existsSync(p)) throw new Error(`${index}: shard ${shard} listed in weight_map is missing`);
+    for (const [n, t] of (await readSafetensors(p)).tensors) tensors.set(n, t);
   }
   return { tensors, where: index };
 }

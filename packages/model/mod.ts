@@ -44,8 +44,10 @@ export { countParams, type InitKind, type ParamSpec, paramSpecs } from "./params
 export { PRESETS, type PresetName, preset } from "./presets.ts";
 export { Rng, type RngState } from "@mempo/kernels/random";
 export {
+  floatToBf16,
   type NamedTensor,
   parseSafetensors,
+  readSafetensors,
   type SafetensorsFile,
   serializeSafetensors,
 } from "./safetensors.ts";

@@ -4,8 +4,11 @@
  * (offsets relative to the end of the header), then the raw little-endian tensor bytes.
  *
  * Reading converts F32, F16, BF16 and F64 to Float32Array; other dtypes are refused with the tensor's
- * name. Writing emits F32 (the header is space-padded to a multiple of 8 bytes, as the reference
- * implementation does). The npm `safetensors` package is an unmaintained 0.0.1 stub, hence this file.
+ * name. `readSafetensors(path)` reads a file tensor by tensor through a file handle (positioned reads),
+ * so files above Node's 2 GiB `readFile` limit load and peak memory is the f32 result plus one
+ * tensor's bytes. Writing emits F32 (or BF16 with `{dtype: "BF16"}`, rounded to nearest even); the
+ * header is space-padded to a multiple of 8 bytes, as the reference implementation does. The npm
+ * `safetensors` package is an unmaintained 0.0.1 stub, hence this file.
  *
  * Test: `npx vitest run safetensors_test.ts`.
  */
@@ -30,27 +33,95 @@ const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
  * @throws Error naming the file, the tensor and what is inconsistent.
  */
 export function parseSafetensors(bytes: Uint8Array, where = "<buffer>"): SafetensorsFile {
+  if (bytes.byteLength < 8)
+    throw new Error(
+      `safetensors ${where}: file is ${bytes.byteLength} bytes; too short for the 8-byte header length`,
+    );
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const layout = parseHeader(bytes, n, bytes.byteLength, where);
+  const tensors: SafetensorsFile["tensors"] = new Map();
+  for (const e of layout.entries)
+    tensors.set(e.name, {
+      dtype: e.dtype,
+      shape: e.shape,
+      data: decode(bytes, layout.base + e.begin, e.count, e.dtype),
+    });
+  return { tensors, metadata: layout.metadata };
+}
+
+/**
+ * Reads a safetensors file tensor by tensor (positioned reads on one file handle): any file size,
+ * memory bounded by the f32 tensors returned plus the largest tensor's bytes.
+ * @throws Error naming the file, the tensor and what is inconsistent.
+ */
+export async function readSafetensors(path: string): Promise<SafetensorsFile> {
+  const { open } = await import("node:fs/promises");
+  const fh = await open(path, "r");
+  try {
+    const size = (await fh.stat()).size;
+    const readAt = async (pos: number, len: number): Promise<Uint8Array> => {
+      const buf = new Uint8Array(len);
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await fh.read(buf, got, Math.min(len - got, 1 << 30), pos + got);
+        if (bytesRead === 0)
+          throw new Error(`safetensors ${path}: file ended at byte ${pos + got} of ${size}`);
+        got += bytesRead;
+      }
+      return buf;
+    };
+    if (size < 8)
+      throw new Error(`safetensors ${path}: file is ${size} bytes; too short for the 8-byte header length`);
+    const n = Number(new DataView((await readAt(0, 8)).buffer).getBigUint64(0, true));
+    if (n > size - 8)
+      throw new Error(
+        `safetensors ${path}: header length ${n} exceeds the file size ${size}; the file is truncated or not safetensors`,
+      );
+    const head = new Uint8Array(8 + n);
+    head.set(await readAt(8, n), 8);
+    const layout = parseHeader(head, n, size, path);
+    const tensors: SafetensorsFile["tensors"] = new Map();
+    for (const e of layout.entries) {
+      const bytes = await readAt(layout.base + e.begin, e.count * DTYPE_BYTES[e.dtype]!);
+      tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(bytes, 0, e.count, e.dtype) });
+    }
+    return { tensors, metadata: layout.metadata };
+  } finally {
+    await fh.close();
+  }
+}
+
+interface HeaderEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  count: number;
+  begin: number;
+}
+
+/** Validates the JSON header (bytes 8 .. 8 + n of `head`) against a file of `fileSize` bytes. */
+function parseHeader(
+  head: Uint8Array,
+  n: number,
+  fileSize: number,
+  where: string,
+): { entries: HeaderEntry[]; metadata: Record<string, string>; base: number } {
   const fail = (msg: string): never => {
     throw new Error(`safetensors ${where}: ${msg}`);
   };
-  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes; too short for the 8-byte header length`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (n > bytes.byteLength - 8)
-    fail(
-      `header length ${n} exceeds the file size ${bytes.byteLength}; the file is truncated or not safetensors`,
-    );
+  if (n > fileSize - 8)
+    fail(`header length ${n} exceeds the file size ${fileSize}; the file is truncated or not safetensors`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(8, 8 + n)));
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header))
     fail("header is not a JSON object");
   const base = 8 + n;
-  const dataLen = bytes.byteLength - base;
-  const tensors: SafetensorsFile["tensors"] = new Map();
+  const dataLen = fileSize - base;
+  const entries: HeaderEntry[] = [];
   const spans: [number, number, string][] = [];
   let metadata: Record<string, string> = {};
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
@@ -84,14 +155,10 @@ export function parseSafetensors(bytes: Uint8Array, where = "<buffer>"): Safeten
         `tensor "${name}": data_offsets end ${e} is past the data section (${dataLen} bytes); file truncated?`,
       );
     spans.push([b, e, name]);
-    tensors.set(name, {
-      dtype,
-      shape: [...(shape as number[])],
-      data: decode(bytes, base + b, count, dtype),
-    });
+    entries.push({ name, dtype, shape: [...(shape as number[])], count, begin: b });
   }
   checkSpans(spans, dataLen, fail);
-  return { tensors, metadata };
+  return { entries, metadata, base };
 }
 
 /**
@@ -155,7 +222,10 @@ export function halfToFloat(h: number): number {
 export function serializeSafetensors(
   tensors: Iterable<[string, NamedTensor]>,
   metadata: Record<string, string> = {},
+  opts: { dtype?: "F32" | "BF16" } = {},
 ): Uint8Array {
+  const dtype = opts.dtype ?? "F32";
+  const width = dtype === "F32" ? 4 : 2;
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const list: [string, NamedTensor][] = [];
@@ -167,8 +237,8 @@ export function serializeSafetensors(
         `serializeSafetensors: tensor "${name}" has ${t.data.length} values but shape [${t.shape}] needs ${count}`,
       );
     }
-    header[name] = { dtype: "F32", shape: t.shape, data_offsets: [off, off + 4 * count] };
-    off += 4 * count;
+    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + width * count] };
+    off += width * count;
     list.push([name, t]);
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
@@ -179,8 +249,23 @@ export function serializeSafetensors(
   out.set(json, 8);
   let at = 8 + json.byteLength;
   for (const [, t] of list) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += t.data.byteLength;
+    if (dtype === "F32") out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    else {
+      const dv = new DataView(out.buffer, at, 2 * t.data.length);
+      for (let i = 0; i < t.data.length; i++) dv.setUint16(2 * i, floatToBf16(t.data[i]!), true);
+    }
+    at += width * t.data.length;
   }
   return out;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** f32 → bf16 bits, rounded to nearest even (NaN stays a quiet NaN). */
+export function floatToBf16(x: number): number {
+  f32[0] = x;
+  const u = u32[0]!;
+  if ((u & 0x7fffffff) > 0x7f800000) return ((u >>> 16) | 0x40) & 0xffff;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }

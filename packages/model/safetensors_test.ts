@@ -1,5 +1,14 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { halfToFloat, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+import {
+  floatToBf16,
+  halfToFloat,
+  parseSafetensors,
+  readSafetensors,
+  serializeSafetensors,
+} from "./safetensors.ts";
 
 /** Builds a file by hand, as another writer would (any dtype, raw bytes). */
 function handMade(
@@ -113,5 +122,43 @@ describe("safetensors", () => {
     expect(() => serializeSafetensors([["w", { shape: [2, 2], data: new Float32Array(3) }]])).toThrow(
       /tensor "w" has 3 values but shape \[2,2\] needs 4/,
     );
+  });
+});
+
+describe("readSafetensors (positioned reads, tensor by tensor) and BF16 writing", () => {
+  it("reads a file as parseSafetensors does, and reports a truncated one with its path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mempo-st-"));
+    try {
+      const bytes = serializeSafetensors(
+        [
+          ["a", { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, 1e-8, 7]) }],
+          ["b", { shape: [1], data: Float32Array.of(42) }],
+        ],
+        { format: "pt" },
+      );
+      const file = join(dir, "m.safetensors");
+      writeFileSync(file, bytes);
+      expect(await readSafetensors(file)).toEqual(parseSafetensors(bytes, file));
+      writeFileSync(file, bytes.subarray(0, bytes.length - 2));
+      await expect(readSafetensors(file)).rejects.toThrow(
+        `safetensors ${file}: tensor "b": data_offsets end`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rounds f32 to bf16 to nearest even and reads it back as the rounded value", () => {
+    // 1 + 2^-8 is halfway between bf16 1 and 1 + 2^-7: ties go to the even mantissa (1).
+    expect(floatToBf16(1 + 2 ** -8)).toBe(0x3f80);
+    expect(floatToBf16(1 + 3 * 2 ** -8)).toBe(0x3f82); // halfway to odd → rounds up to even 0x3f82
+    expect(floatToBf16(-2)).toBe(0xc000);
+    expect(floatToBf16(Number.POSITIVE_INFINITY)).toBe(0x7f80);
+    expect(floatToBf16(Number.NaN) & 0x7fc0).toBe(0x7fc0);
+    const data = Float32Array.from([1 + 2 ** -8, 3.14159, -0.001, 65504]);
+    const back = parseSafetensors(serializeSafetensors([["x", { shape: [4], data }]], {}, { dtype: "BF16" }));
+    const x = back.tensors.get("x")!;
+    expect(x.dtype).toBe("BF16");
+    expect(Array.from(x.data)).toEqual([1, 3.140625, -0.00099945068359375, 65536]);
   });
 });

@@ -2,7 +2,7 @@
  * The rollout runner's configuration: one object with documented defaults. `resolveRolloutConfig`
  * fills the defaults and validates; store the result with the run. Test: runner_test.ts.
  */
-import type { RetentionPolicy } from "@mempo/env";
+import { type RetentionPolicy, SCORINGS, type ScoringName } from "@mempo/env";
 import type { Sampling } from "./policy.ts";
 
 export interface RolloutConfig {
@@ -40,6 +40,8 @@ export interface RolloutConfig {
   countO200k: boolean;
   /** Prefix of the group ids (`prefix + task.id`), e.g. `"it12/"` to keep iterations apart. Default "". */
   groupIdPrefix: string;
+  /** Answer scoring rule (@mempo/env SCORINGS): "mem1" (MEM1 eval.py, default) or "squad". */
+  scoring: ScoringName;
 }
 
 export const DEFAULT_ROLLOUT_CONFIG: Readonly<RolloutConfig> = Object.freeze({
@@ -56,6 +58,7 @@ export const DEFAULT_ROLLOUT_CONFIG: Readonly<RolloutConfig> = Object.freeze({
   memoryBridge: "",
   countO200k: false,
   groupIdPrefix: "",
+  scoring: "mem1",
 });
 
 /** Defaults overlaid with `overrides`, validated; errors name the field and the allowed values. */
@@ -75,5 +78,6 @@ export function resolveRolloutConfig(overrides: Partial<RolloutConfig> = {}): Ro
   if (c.retention !== "mem" && c.retention !== "full" && c.retention !== "last-k")
     fail("retention", 'use "mem", "full" or "last-k"');
   if (!Number.isInteger(c.seed)) fail("seed", "must be an integer");
+  if (!(SCORINGS as readonly string[]).includes(c.scoring)) fail("scoring", `use ${SCORINGS.join(" or ")}`);
   return c;
 }

@@ -206,7 +206,7 @@ export async function runGroups(
       } else if (parsed.kind === "answer") {
         r.finish = "answer";
         r.answers = parsed.answers;
-        r.score = score(parsed.answers, r.task.golden);
+        r.score = score(parsed.answers, r.task.golden, c.scoring);
         done.add(r);
       } else if (turn === c.maxTurns - 1) {
         r.finish = "turn-limit"; // searched on the last turn: no answer

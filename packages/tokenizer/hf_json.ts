@@ -2,8 +2,9 @@
  * Hugging Face tokenizer.json ↔ TokenizerSpec for byte-level BPE (GPT-2, Qwen2, Llama-3 style).
  *
  * Read: model {type "BPE", vocab, merges as "a b" strings or [a, b] pairs, ignore_merges},
- * added_tokens, normalizer (null or NFC), pre_tokenizer (ByteLevel, Split{Regex|String,
- * Isolated}, or a Sequence of those). The other sections (decoder, post_processor, …) are kept
+ * added_tokens, normalizer (null or NFC), pre_tokenizer (ByteLevel, Split{Regex|String, any behavior
+ * — Isolated, Removed, MergedWithPrevious, MergedWithNext, Contiguous — and invert}, or a Sequence of
+ * those; tiktoken-converted files such as gpt-4o's use Split Removed + invert). The other sections (decoder, post_processor, …) are kept
  * verbatim and written back. Written: the same format with merges as "a b" strings, which every
  * version of the tokenizers library reads.
  *
@@ -14,7 +15,15 @@
  */
 import { byteLevelToBytes, bytesToByteLevel } from "./byte_level.ts";
 import { PATTERNS, compilePattern } from "./pretokenize.ts";
-import type { AddedToken, TokenizerSpec } from "./spec.ts";
+import type { AddedToken, SplitBehavior, SplitRule, TokenizerSpec } from "./spec.ts";
+
+const SPLIT_BEHAVIORS: readonly SplitBehavior[] = [
+  "Isolated",
+  "Removed",
+  "MergedWithPrevious",
+  "MergedWithNext",
+  "Contiguous",
+];
 
 export class TokenizerFormatError extends Error {
   override name = "TokenizerFormatError";
@@ -167,7 +176,7 @@ export function specFromJSON(json: unknown, source = "(in memory)"): TokenizerSp
   }
 
   // pre_tokenizer
-  const splits: string[] = [];
+  const splits: (string | SplitRule)[] = [];
   let addPrefixSpace = false;
   const readPre = (pre: unknown, path: string): void => {
     if (!isObj(pre)) return void fail(path, `expected an object, got ${show(pre)}`);
@@ -181,22 +190,31 @@ export function specFromJSON(json: unknown, source = "(in memory)"): TokenizerSp
       if (pre.add_prefix_space === true) addPrefixSpace = true;
       if (pre.use_regex !== false) splits.push(PATTERNS.gpt2);
     } else if (t === "Split") {
-      if (pre.behavior !== "Isolated")
-        fail(`${path}.behavior`, `only "Isolated" is supported, got ${show(pre.behavior)}`);
-      if (pre.invert === true) fail(`${path}.invert`, "inverted splits are not supported");
+      const behavior = pre.behavior ?? "Isolated";
+      if (!SPLIT_BEHAVIORS.includes(behavior as SplitBehavior))
+        fail(`${path}.behavior`, `expected one of ${SPLIT_BEHAVIORS.join(", ")}, got ${show(pre.behavior)}`);
+      if (pre.invert !== undefined && typeof pre.invert !== "boolean")
+        fail(`${path}.invert`, `expected a boolean, got ${show(pre.invert)}`);
       const pat = pre.pattern;
+      let source = "";
       if (isObj(pat) && typeof pat.Regex === "string") {
         try {
           compilePattern(pat.Regex);
         } catch (e) {
           fail(`${path}.pattern.Regex`, (e as Error).message);
         }
-        splits.push(pat.Regex);
+        source = pat.Regex;
       } else if (isObj(pat) && typeof pat.String === "string" && pat.String.length > 0) {
-        splits.push(pat.String.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+        source = pat.String.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
       } else {
         fail(`${path}.pattern`, `expected {"Regex": "..."} or {"String": "..."}, got ${show(pat)}`);
       }
+      const invert = pre.invert === true;
+      splits.push(
+        behavior === "Isolated" && !invert
+          ? source
+          : { pattern: source, behavior: behavior as SplitBehavior, invert },
+      );
     } else {
       fail(`${path}.type`, `${show(t)} is not supported (supported: ByteLevel, Split, Sequence)`);
     }
@@ -251,9 +269,9 @@ export function specToJSON(spec: TokenizerSpec): object {
             pretokenizers: [
               ...spec.splits.map((s) => ({
                 type: "Split",
-                pattern: { Regex: s },
-                behavior: "Isolated",
-                invert: false,
+                pattern: { Regex: typeof s === "string" ? s : s.pattern },
+                behavior: typeof s === "string" ? "Isolated" : s.behavior,
+                invert: typeof s === "string" ? false : s.invert,
               })),
               { ...byteLevel, use_regex: false },
             ],

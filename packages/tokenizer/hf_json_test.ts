@@ -197,8 +197,8 @@ describe("tokenizer.json: malformed files name the field", () => {
     ],
     [
       "split behavior",
-      (j) => (j.pre_tokenizer = { type: "Split", pattern: { Regex: "a" }, behavior: "Removed" }),
-      /pre_tokenizer\.behavior: only "Isolated"/,
+      (j) => (j.pre_tokenizer = { type: "Split", pattern: { Regex: "a" }, behavior: "Dropped" }),
+      /pre_tokenizer\.behavior: expected one of Isolated, Removed, MergedWithPrevious, MergedWithNext, Contiguous, got "Dropped"/,
     ],
     ["normalizer", (j) => (j.normalizer = { type: "NFKC" }), /normalizer\.type: "NFKC" is not supported/],
   ];

@@ -12,6 +12,8 @@
  * else must already be valid JavaScript regex syntax. Tested in pretokenize_test.ts.
  */
 
+import type { SplitBehavior } from "./spec.ts";
+
 export type PatternName = "gpt2" | "cl100k" | "qwen2";
 
 /** Pattern sources in tokenizer.json spelling. */
@@ -165,4 +167,54 @@ export function forEachPiece(re: RegExp, text: string, emit: (piece: string) => 
     last = re.lastIndex;
   }
   if (last < text.length) emit(text.slice(last));
+}
+
+/**
+ * Splits text as Hugging Face's Split pre-tokenizer does: the matches of `re` and the gaps between
+ * them, matches flipped with `invert`, then per behaviour — Isolated: every piece; Removed: the
+ * non-matches only; MergedWithPrevious / MergedWithNext: a match joins the piece before / after it;
+ * Contiguous: neighbouring pieces of the same kind join. Empty pieces are dropped.
+ */
+export function forEachSplit(
+  re: RegExp,
+  text: string,
+  behavior: SplitBehavior,
+  invert: boolean,
+  emit: (piece: string) => void,
+): void {
+  const segs: { s: number; e: number; m: boolean }[] = [];
+  re.lastIndex = 0;
+  let last = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m[0].length === 0) {
+      re.lastIndex = nextCodePoint(text, m.index);
+      continue;
+    }
+    if (m.index > last) segs.push({ s: last, e: m.index, m: invert });
+    segs.push({ s: m.index, e: re.lastIndex, m: !invert });
+    last = re.lastIndex;
+  }
+  if (last < text.length) segs.push({ s: last, e: text.length, m: invert });
+  let out: { s: number; e: number; m: boolean }[] = [];
+  if (behavior === "Isolated") out = segs;
+  else if (behavior === "Removed") out = segs.filter((x) => !x.m);
+  else if (behavior === "MergedWithPrevious" || behavior === "Contiguous") {
+    let prev = false;
+    for (const x of segs) {
+      const join = behavior === "Contiguous" ? x.m === prev : x.m && !prev;
+      if (join && out.length > 0) out[out.length - 1]!.e = x.e;
+      else out.push({ ...x });
+      prev = x.m;
+    }
+  } else {
+    let prev = false;
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const x = segs[i]!;
+      if (x.m && !prev && out.length > 0) out[out.length - 1]!.s = x.s;
+      else out.push({ ...x });
+      prev = x.m;
+    }
+    out.reverse();
+  }
+  for (const x of out) if (x.e > x.s) emit(text.slice(x.s, x.e));
 }

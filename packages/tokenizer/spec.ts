@@ -15,6 +15,16 @@ export interface AddedToken {
   inVocab?: boolean;
 }
 
+/** Hugging Face Split pre-tokenizer behaviours (what happens to each match). */
+export type SplitBehavior = "Isolated" | "Removed" | "MergedWithPrevious" | "MergedWithNext" | "Contiguous";
+
+/** One Split step: a pattern (tokenizer.json spelling), its behaviour and whether matches are inverted. */
+export interface SplitRule {
+  pattern: string;
+  behavior: SplitBehavior;
+  invert: boolean;
+}
+
 export interface TokenizerSpec {
   /** Bytes of each regular (BPE) token by id; undefined for added-token ids and unused ids. */
   vocab: (Uint8Array | undefined)[];
@@ -23,8 +33,11 @@ export interface TokenizerSpec {
   /** Id of the token each merge produces (mergedIds[r] has the bytes of a_r ++ b_r). */
   mergedIds: Int32Array;
   added: AddedToken[];
-  /** Pre-tokenizer regexes (tokenizer.json spelling), applied in sequence; [] = no splitting. */
-  splits: string[];
+  /**
+   * Pre-tokenizer regexes (tokenizer.json spelling), applied in sequence; [] = no splitting. A plain
+   * string is an Isolated, non-inverted split.
+   */
+  splits: (string | SplitRule)[];
   /** ByteLevel add_prefix_space: prepend " " to text segments that do not start with one. */
   addPrefixSpace: boolean;
   /** BPE ignore_merges: a piece that is itself in the vocab maps to its id directly. */

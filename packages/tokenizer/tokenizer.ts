@@ -15,8 +15,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { BpeModel, IdBuffer } from "./bpe.ts";
 import { specFromJSON, specToJSON, TokenizerFormatError } from "./hf_json.ts";
-import { compilePattern, forEachPiece, nextCodePoint } from "./pretokenize.ts";
-import type { AddedToken, TokenizerSpec } from "./spec.ts";
+import { compilePattern, forEachSplit, nextCodePoint } from "./pretokenize.ts";
+import type { AddedToken, SplitBehavior, TokenizerSpec } from "./spec.ts";
 import { type TrainOptions, trainSpec } from "./train.ts";
 
 export interface EncodeOptions {
@@ -47,7 +47,7 @@ export class Tokenizer {
   readonly vocabSize: number;
   private readonly spec: TokenizerSpec;
   private readonly bpe: BpeModel;
-  private readonly splitters: RegExp[];
+  private readonly splitters: { re: RegExp; behavior: SplitBehavior; invert: boolean }[];
   private readonly addedById = new Map<number, AddedToken>();
   private readonly addedByContent = new Map<string, AddedToken>();
   private readonly special: Uint8Array;
@@ -115,7 +115,11 @@ export class Tokenizer {
       }
     }
     this.bpe = new BpeModel({ byteIds, merges: spec.merges, mergedIds: spec.mergedIds, wholePieces });
-    this.splitters = spec.splits.map(compilePattern);
+    this.splitters = spec.splits.map((s) =>
+      typeof s === "string"
+        ? { re: compilePattern(s), behavior: "Isolated" as const, invert: false }
+        : { re: compilePattern(s.pattern), behavior: s.behavior, invert: s.invert },
+    );
     this.allAddedRe = alternation(spec.added);
     this.plainAddedRe = alternation(spec.added.filter((t) => !t.special));
   }
@@ -196,15 +200,16 @@ export class Tokenizer {
     if (this.spec.normalizer === "NFC") text = text.normalize("NFC");
     if (this.spec.addPrefixSpace && text.length > 0 && text[0] !== " ") text = ` ${text}`;
     const splitters = this.splitters;
-    if (splitters.length === 1) {
-      this.splitOne(splitters[0]!, text, out);
+    const one = splitters[0];
+    if (splitters.length === 1 && one!.behavior === "Isolated" && !one!.invert) {
+      this.splitOne(one!.re, text, out);
     } else if (splitters.length === 0) {
       if (text.length > 0) this.bpe.encodePiece(text, out);
     } else {
       let pieces = [text];
-      for (const re of splitters) {
+      for (const { re, behavior, invert } of splitters) {
         const next: string[] = [];
-        for (const p of pieces) forEachPiece(re, p, (s) => next.push(s));
+        for (const p of pieces) forEachSplit(re, p, behavior, invert, (s) => next.push(s));
         pieces = next;
       }
       for (const p of pieces) this.bpe.encodePiece(p, out);

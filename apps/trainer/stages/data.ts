@@ -9,11 +9,22 @@
  * Each world is written as corpus.jsonl / qa.jsonl and its BM25 index (`eval_*` for the evaluation
  * world). `loadData` reads the same artifacts back for the single-stage commands.
  *
+ * Your own data instead (`--data.qa FILE`, FlashRAG QA JSONL; `--data.corpus FILE`, a FlashRAG corpus,
+ * and/or `--data.retriever URL`, a Search-R1 /retrieve server): the questions are copied to qa.jsonl and
+ * chunked MEM1-style, in file order: first the held-out tasks (`data.evalTasks` per N), then up to
+ * `data.trainTasks` training tasks from what is left. The corpus is read in place (not copied); its
+ * BM25 index goes to index.bin, and searches go to that index or, with `data.retriever`, to the server.
+ * Such questions carry no generator plans (metadata.hops), so there is no scripted teacher: no SFT
+ * data and no teacher line in the evaluation (`hasTeacherPlans`).
+ *
  * Simplification: RL samples its prompts from the same training tasks the teacher solved for SFT.
  */
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import {
   BM25Index,
+  HttpRetriever,
+  type Retriever,
   buildTasks,
   collect,
   type Document,
@@ -29,11 +40,20 @@ import { z } from "zod";
 import type { Config } from "../config.ts";
 import { type Run, readJsonSync, requireFile } from "../run_dir.ts";
 
-/** One generated world: its passages, questions (with the teacher's plans) and search index. */
+/** One world: its passages, questions (the generator's carry the teacher's plans) and where to search. */
 export interface WorldData {
   documents: Document[];
   qa: QARecord[];
-  index: BM25Index;
+  /** The BM25 index, or a Search-R1 server (`data.retriever`). */
+  index: Retriever;
+}
+
+/** Whether the run uses the user's QA file (`--data.qa`) instead of the generated worlds. */
+export const userData = (cfg: Config["data"]) => cfg.qa !== "";
+
+/** Whether every question carries the generator's plan (metadata.hops) the scripted teacher follows. */
+export function hasTeacherPlans(qa: readonly QARecord[]): boolean {
+  return qa.length > 0 && qa.every((q) => Array.isArray(q.metadata?.hops));
 }
 
 /** The training world (its fields) and the evaluation world. */
@@ -67,7 +87,12 @@ export function trainCounts(cfg: Config["data"]): number[] {
   );
 }
 
-function makeWorld(seed: number, entities: number, questions: number, flag: string): WorldData {
+function makeWorld(
+  seed: number,
+  entities: number,
+  questions: number,
+  flag: string,
+): WorldData & { index: BM25Index } {
   const world = generateWorld({ seed, entities, questions });
   if (world.questions.length < questions) {
     throw new Error(
@@ -80,6 +105,12 @@ function makeWorld(seed: number, entities: number, questions: number, flag: stri
 
 export async function dataStage(run: Run): Promise<Data> {
   const cfg = run.config.data;
+  if (userData(cfg)) return userDataStage(run);
+  if (cfg.corpus !== "" || cfg.retriever !== "") {
+    throw new Error(
+      `data: --data.${cfg.corpus !== "" ? "corpus" : "retriever"} needs the questions too: --data.qa FILE (FlashRAG QA JSONL)`,
+    );
+  }
   if (cfg.evalWorldSeed === cfg.worldSeed) {
     throw new Error(
       `data: --data.evalWorldSeed equals --data.worldSeed (${cfg.worldSeed}); the held-out world must come from another seed`,
@@ -109,6 +140,79 @@ export async function dataStage(run: Run): Promise<Data> {
     evalQuestions: evalWorld.qa.length,
   });
   return { ...world, train, evalWorld, eval: evalSets };
+}
+
+/** The user's corpus (streamed) and its BM25 index, or none when only a retrieval server is given. */
+async function userCorpus(cfg: Config["data"]): Promise<Document[]> {
+  if (cfg.corpus === "") return [];
+  return collect(readCorpus(cfg.corpus));
+}
+
+/** Where searches go: the retrieval server (`data.retriever`), else the index. */
+function searchWith(cfg: Config["data"], index: BM25Index | null, where: string): Retriever {
+  if (cfg.retriever !== "") return new HttpRetriever({ url: cfg.retriever });
+  if (index === null)
+    throw new Error(
+      `${where}: no BM25 index; run \`mempo data --data.corpus FILE\` or give --data.retriever URL`,
+    );
+  return index;
+}
+
+/** `mempo data --data.qa FILE [--data.corpus FILE] [--data.retriever URL]`: tasks from the user's data. */
+async function userDataStage(run: Run): Promise<Data> {
+  const cfg = run.config.data;
+  if (cfg.corpus === "" && cfg.retriever === "") {
+    throw new Error(
+      "data: --data.qa needs passages to search: --data.corpus FILE (FlashRAG corpus JSONL, searched with BM25) " +
+        "or --data.retriever http://HOST:PORT/retrieve (a Search-R1 retrieval server)",
+    );
+  }
+  const qa = await collect(readQA(cfg.qa));
+  const { train, eval: evalSets } = userTasks(qa, cfg);
+  const documents = await userCorpus(cfg);
+  let index: BM25Index | null = null;
+  if (documents.length > 0) {
+    index = BM25Index.build(documents);
+    await index.save(run.path("index"));
+  }
+  await writeJsonl(run.path("qa"), qa);
+  await writeTasks(run, train, evalSets);
+  const searched = cfg.retriever !== "" ? `the retrieval server ${cfg.retriever}` : "BM25";
+  run.log(
+    `data: ${qa.length} questions from ${cfg.qa}` +
+      (cfg.corpus !== "" ? `, ${documents.length} passages from ${cfg.corpus}` : "") +
+      ` → held-out ${evalSets.map((e) => `${e.tasks.length} × N = ${e.n}`).join(", ")}; ${train.length} training tasks; searched with ${searched}` +
+      (hasTeacherPlans(qa)
+        ? ""
+        : ". No scripted teacher for these questions (no metadata.hops): evaluate a model with mempo eval --model.from DIR, or run mempo rl --model.from SFT_DIR"),
+  );
+  run.metric({ stage: "data", passages: documents.length, questions: qa.length, user: true });
+  const world = { documents, qa, index: searchWith(cfg, index, "data") };
+  return { ...world, train, evalWorld: world, eval: evalSets };
+}
+
+/** MEM1-style tasks from the user's questions in file order: held-out tasks first, training tasks from the rest. */
+export function userTasks(qa: readonly QARecord[], cfg: Config["data"]): Pick<Data, "train" | "eval"> {
+  const needed = questionsNeeded(cfg).eval;
+  if (qa.length < needed) {
+    throw new Error(
+      `data: ${cfg.qa} has ${qa.length} questions but the held-out tasks need ${needed} ` +
+        `(--data.evalTasks ${cfg.evalTasks} per N × N = ${cfg.evalObjectives.join("+")}); lower --data.evalTasks or --data.evalObjectives`,
+    );
+  }
+  let at = 0;
+  const evalSets = cfg.evalObjectives.map((n) => {
+    const tasks = buildTasks(qa.slice(at, at + n * cfg.evalTasks), n, { idPrefix: `eval-n${n}-` });
+    at += n * cfg.evalTasks;
+    return { n, tasks };
+  });
+  const train: Task[] = [];
+  for (const n of trainCounts(cfg)) {
+    if (at + n > qa.length) break;
+    train.push(makeTask(`train-${train.length}`, qa.slice(at, at + n)));
+    at += n;
+  }
+  return { train, eval: evalSets };
 }
 
 /** Training tasks from the training world's questions; consecutive chunks of the held-out world's per N. */
@@ -154,7 +258,7 @@ const taskSchema = z.object({
 
 /** tasks.json: training tasks and held-out tasks keyed by objective count. */
 const tasksFileSchema = z.object({
-  train: z.array(taskSchema).min(1),
+  train: z.array(taskSchema),
   eval: z.record(z.string().regex(/^[1-9]\d*$/, "keys are objective counts"), z.array(taskSchema)),
 });
 
@@ -186,6 +290,18 @@ export function readTasks(file: string): z.infer<typeof tasksFileSchema> {
 
 /** Reads the data stage's artifacts from the run directory. */
 export async function loadData(run: Run): Promise<Data> {
+  const cfg = run.config.data;
+  if (userData(cfg)) {
+    const qa = await collect(readQA(requireFile(run, "qa", "data")));
+    const documents = await userCorpus(cfg);
+    const index = existsSync(run.path("index")) ? await BM25Index.load(run.path("index")) : null;
+    const world = { documents, qa, index: searchWith(cfg, index, run.path("index")) };
+    const t = readTasks(requireFile(run, "tasks", "data"));
+    const evalSets = Object.entries(t.eval)
+      .map(([n, tasks]) => ({ n: Number(n), tasks }))
+      .sort((a, b) => a.n - b.n);
+    return { ...world, train: t.train, evalWorld: world, eval: evalSets };
+  }
   const world = await loadWorld(run, ["corpus", "qa", "index"]);
   const evalWorld = await loadWorld(run, ["evalCorpus", "evalQa", "evalIndex"]);
   const t = readTasks(requireFile(run, "tasks", "data"));

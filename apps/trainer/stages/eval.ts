@@ -12,29 +12,36 @@
  * context), with our tokenizer, plus answer and format-failure rates. Writes eval.json and report.md,
  * and every model episode (responses, observations, answers, score) to transcripts.jsonl.
  *
+ * With `--model.from DIR` (any HF model directory, e.g. on the user's data) that model is the one agent
+ * (`model`, `mem` retention) and the run needs no checkpoint. Without generator plans there is no
+ * teacher line; a retrieval line says how often a gold alias is in the top-k passages of each question
+ * searched on its own (`retrieval` in eval.json), i.e. how much the retriever alone allows.
+ * Scoring: `data.scoring` (mem1 or squad), named in eval.json and report.md.
+ *
  * Simplification: the react agent still writes `<mem>` (it has the same weights); only the retention
  * policy and the instruction's "only your previous turn is shown" line change.
  */
 import { appendFileSync, existsSync, rmSync } from "node:fs";
-import { codecCounter, type Task, tokenUsage } from "@mempo/env";
-import type { Model } from "@mempo/model";
+import { codecCounter, normalizeMem1, type Retriever, type Task, tokenUsage } from "@mempo/env";
+import { loadModel, type Model } from "@mempo/model";
 import { modelPolicy, type Rollout, type RolloutGroup, runGroups } from "@mempo/rollout";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { loadRunModel } from "../checkpoint.ts";
 import { startProgress } from "../progress.ts";
 import { type EvalRow, writeEvalReport } from "../report.ts";
 import { type Run, requireFile, round } from "../run_dir.ts";
-import { type Data, maxTurns } from "./data.ts";
+import { type Data, hasTeacherPlans, maxTurns } from "./data.ts";
 import { teacherEpisodes } from "./teacher.ts";
 
 interface ModelAgent {
   agent: string;
-  weights: "sft" | "rl";
+  weights: "sft" | "rl" | "from";
   retention: "mem" | "full";
 }
 
-/** The model agents to evaluate, given which checkpoints the run has. */
+/** The model agents to evaluate, given which checkpoints the run has (or the one `model.from` names). */
 export function evalAgents(run: Run): ModelAgent[] {
+  if (run.config.model.from !== "") return [{ agent: "model", weights: "from", retention: "mem" }];
   const hasRl = existsSync(run.path("rl"));
   const agents: ModelAgent[] = [{ agent: "sft", weights: "sft", retention: "mem" }];
   if (hasRl) agents.push({ agent: run.config.rl.algo, weights: "rl", retention: "mem" });
@@ -44,7 +51,7 @@ export function evalAgents(run: Run): ModelAgent[] {
 
 export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<EvalRow[]> {
   const cfg = run.config.eval;
-  requireFile(run, "sft", "sft");
+  if (run.config.model.from === "") requireFile(run, "sft", "sft");
   const agents = evalAgents(run);
   rmSync(run.path("transcripts"), { force: true });
   const rows: EvalRow[] = [];
@@ -86,13 +93,24 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
   }
   progress.done();
   for (const m of models.values()) m.dispose();
-  if (cfg.teacher) rows.push(...(await teacherRows(run, data, tok)));
-  await writeEvalReport(run, rows);
+  if (cfg.teacher && hasTeacherPlans(data.evalWorld.qa)) rows.push(...(await teacherRows(run, data, tok)));
+  else if (cfg.teacher)
+    run.log("eval: no teacher line: the questions carry no generator plans (metadata.hops) to script it");
+  const retrieval = await retrievalRecall(data.evalWorld.index, data.eval, run.config.data.topk);
+  run.log(
+    `eval: a gold alias is in the top-${retrieval.topk} passages of ${(100 * retrieval.recall).toFixed(1)}% of the ${retrieval.questions} held-out questions`,
+  );
+  await writeEvalReport(run, rows, retrieval);
   return rows;
 }
 
 /** A checkpoint's model (verified), saying which step it is and warning when rl/ is short of `rl.iterations`. */
-async function evalModel(run: Run, weights: "sft" | "rl"): Promise<Model> {
+async function evalModel(run: Run, weights: ModelAgent["weights"]): Promise<Model> {
+  if (weights === "from") {
+    const model = await loadModel(run.config.model.from, { backend: run.config.backend });
+    run.log(`eval: the model in ${run.config.model.from} (${model.numParams()} parameters)`);
+    return model;
+  }
   const { model, manifest } = await loadRunModel(run.path(weights), run.config.backend);
   const want = run.config.rl.iterations;
   if (weights === "sft") run.log(`eval: sft/ after ${manifest.step} SFT steps`);
@@ -129,9 +147,32 @@ export function heldOutEpisodes(
       sampling: { temperature: cfg.temperature },
       seed: run.config.seed,
       memoryReward: false,
+      scoring: run.config.data.scoring,
     },
     { retriever: data.evalWorld.index, tokenizer: tok },
   );
+}
+
+/** Recall of the retriever alone: per held-out question, is a gold alias (MEM1-normalized) in its top-k passages? */
+export async function retrievalRecall(
+  retriever: Retriever,
+  sets: Data["eval"],
+  topk: number,
+): Promise<{ topk: number; questions: number; recall: number }> {
+  const items = sets.flatMap((s) =>
+    s.tasks.flatMap((t) => t.objectives.map((q, i) => ({ q, gold: t.golden[i]! }))),
+  );
+  if (items.length === 0) return { topk, questions: 0, recall: 0 };
+  const hits = await retriever.search(
+    items.map((x) => x.q),
+    topk,
+  );
+  let found = 0;
+  items.forEach((x, i) => {
+    const text = ` ${normalizeMem1(hits[i]!.map((h) => h.document.contents).join(" "))} `;
+    if (x.gold.some((a) => normalizeMem1(a) !== "" && text.includes(` ${normalizeMem1(a)} `))) found += 1;
+  });
+  return { topk, questions: items.length, recall: round(found / items.length, 4) };
 }
 
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);

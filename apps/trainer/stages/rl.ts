@@ -73,7 +73,7 @@ export interface RlStart {
 export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlStart): Promise<Model> {
   const cfg = run.config.rl;
   const backend = run.config.backend;
-  const sftDir = requireFile(run, "sft", "sft");
+  const sftDir = run.config.model.from !== "" ? run.config.model.from : requireFile(run, "sft", "sft");
   const fromRl = start.resume?.info.stage === "rl";
   const model = fromRl ? start.resume!.model : await phase("load", () => loadModel(sftDir, { backend }));
   const ref = modelPolicy(await phase("load", () => loadModel(sftDir, { backend })), {
@@ -205,6 +205,7 @@ async function iterationRollouts(executor: RolloutExecutor, config: Config, it: 
       memoryReward: config.rl.algo === "mempo",
       memoryBridge: memoryBridge(config.rl.memoryLayout),
       groupIdPrefix: `it${it}/n${n}/`,
+      scoring: config.data.scoring,
     } as const;
     groups.push(...(await executor.submit(some, rollout, it)));
   }

@@ -20,7 +20,7 @@ export async function teacherEpisodes(
   const out: Episode[] = [];
   for (const task of tasks) {
     const n = task.objectives.length;
-    const opts = { maxTurns: maxTurns(cfg.data, n), topk: cfg.data.topk, policy };
+    const opts = { maxTurns: maxTurns(cfg.data, n), topk: cfg.data.topk, policy, scoring: cfg.data.scoring };
     out.push(await runEpisode(teacher.agentFor(task), task, data.index, opts));
   }
   return out;

@@ -155,7 +155,7 @@ describe("readSafetensors (positioned reads, tensor by tensor) and BF16 writing"
     expect(floatToBf16(-2)).toBe(0xc000);
     expect(floatToBf16(Number.POSITIVE_INFINITY)).toBe(0x7f80);
     expect(floatToBf16(Number.NaN) & 0x7fc0).toBe(0x7fc0);
-    const data = Float32Array.from([1 + 2 ** -8, 3.14159, -0.001, 65504]);
+    const data = Float32Array.from([1 + 2 ** -8, Math.PI, -0.001, 65504]);
     const back = parseSafetensors(serializeSafetensors([["x", { shape: [4], data }]], {}, { dtype: "BF16" }));
     const x = back.tensors.get("x")!;
     expect(x.dtype).toBe("BF16");

@@ -7,6 +7,13 @@
 export const PACKAGE = "@mempo/tokenizer";
 
 export { type CountEncoding, countTokens } from "./count.ts";
+export {
+  applyChatTemplate,
+  type ChatMessage,
+  parseTokenizerConfig,
+  readTokenizerConfig,
+  type TokenizerConfig,
+} from "./hf_config.ts";
 export { TokenizerFormatError } from "./hf_json.ts";
 export { concatIds, type ReencodeDiff, reencodeDiffers } from "./prefix.ts";
 export { PATTERNS, type PatternName } from "./pretokenize.ts";

@@ -12,6 +12,7 @@
  * new TextDecoder().decode(new TextEncoder().encode(s)). Tested in tokenizer_test.ts and
  * roundtrip_test.ts.
  */
+import { mergeAddedTokens, readTokenizerConfig } from "./hf_config.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { BpeModel, IdBuffer } from "./bpe.ts";
 import { specFromJSON, specToJSON, TokenizerFormatError } from "./hf_json.ts";
@@ -134,9 +135,13 @@ export class Tokenizer {
     return new Tokenizer(specFromJSON(json, source));
   }
 
-  /** Reads a Hugging Face tokenizer.json file (or a model directory holding one). */
+  /**
+   * Reads a Hugging Face tokenizer.json file, or a model directory holding one — then also its
+   * tokenizer_config.json when present (added tokens listed only there are added; see hf_config.ts).
+   */
   static load(path: string): Tokenizer {
-    const file = /\.json$/i.test(path) ? path : `${path.replace(/\/$/, "")}/tokenizer.json`;
+    const isFile = /\.json$/i.test(path);
+    const file = isFile ? path : `${path.replace(/\/$/, "")}/tokenizer.json`;
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(file);
@@ -158,6 +163,10 @@ export class Tokenizer {
       json = JSON.parse(text);
     } catch (e) {
       throw new TokenizerFormatError(file, "$", `not valid JSON (${(e as Error).message})`);
+    }
+    const config = isFile ? null : readTokenizerConfig(path);
+    if (config !== null && json !== null && typeof json === "object") {
+      mergeAddedTokens(json as Record<string, unknown>, config, file);
     }
     return Tokenizer.fromJSON(json, file);
   }

@@ -38,6 +38,13 @@ export function markBackendUnavailable(name: string, reason: string): void {
   if (!backends.has(name)) unavailable.set(name, reason);
 }
 
+/** An initialiser's failure: records the reason for `setBackend(name)` to report, then rethrows it. */
+export function backendFailed(name: string, e: unknown): never {
+  const reason = e instanceof Error ? e.message : String(e);
+  markBackendUnavailable(name, reason);
+  throw e instanceof Error ? e : new Error(reason);
+}
+
 /** Names of the registered backends, in registration order. */
 export function listBackends(): string[] {
   return [...backends.keys()];

@@ -4,13 +4,59 @@
  *
  * Imported by every spec/*_test.ts; importing it loads every available backend (backends/all.ts).
  */
-import { expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import "../backends/all.ts";
 import type { Backend, TypedArray } from "../backends/backend.ts";
 import { randn, tensor, uniform } from "../create.ts";
 import { findBackend, listBackends } from "../registry.ts";
 import { tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
+
+/** The spec files that run once per backend (the registry and error specs are backend-independent). */
+export const PER_BACKEND_SPECS = [
+  "activation",
+  "alias",
+  "attention",
+  "attention_packed",
+  "block",
+  "elementwise",
+  "embedding",
+  "logprob",
+  "matmul",
+  "norm",
+  "optim",
+  "reduce",
+  "rope",
+  "shape",
+  "softmax",
+  "tensor",
+] as const;
+
+/**
+ * Runs the per-backend spec files again in the calling test file, whose `vi.mock` of this module
+ * narrows `backends()` to one backend (webgpu, tfjs: ts and wasm run in the specs' own files); or one
+ * skipped test saying why when that backend is unavailable here. `load` imports a spec file from the
+ * calling file, so its mock applies: `(name) => import(\`../spec/${name}_test.ts\`)`.
+ */
+export function runSpecsOn(
+  label: string,
+  unavailable: string | null,
+  load: (name: string) => Promise<unknown>,
+  skip: readonly (typeof PER_BACKEND_SPECS)[number][] = [],
+): void {
+  if (unavailable !== null) {
+    describe(`${label} specs`, () => {
+      it.skip(`skipped: ${unavailable}`, () => {});
+    });
+    return;
+  }
+  for (const name of PER_BACKEND_SPECS) {
+    if (skip.includes(name)) continue;
+    describe(`spec/${name}_test.ts`, async () => {
+      await load(name);
+    });
+  }
+}
 
 /** Registered backends as [name, backend] pairs (for describe.each / it.each). */
 export function backends(): [string, Backend][] {

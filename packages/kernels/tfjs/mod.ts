@@ -16,7 +16,13 @@
  * Test: packages/kernels/tfjs/tfjs_test.ts, tfjs/spec_test.ts.
  */
 import type { KernelName } from "../kernel_types.ts";
-import { listBackends, markBackendUnavailable, registerBackend, registerKernel } from "../registry.ts";
+import {
+  backendFailed,
+  listBackends,
+  markBackendUnavailable,
+  registerBackend,
+  registerKernel,
+} from "../registry.ts";
 import { attentionKernels } from "./attention.ts";
 import { type Tf, tfjsBackend } from "./backend.ts";
 import { coreKernels } from "./kernels.ts";
@@ -123,9 +129,7 @@ export function initTfjs(opts: TfjsOptions = {}): Promise<TfjsInfo> {
       },
       (e: unknown) => {
         starting = null;
-        const reason = e instanceof Error ? e.message : String(e);
-        markBackendUnavailable("tfjs", reason);
-        throw e instanceof Error ? e : new Error(reason);
+        return backendFailed("tfjs", e);
       },
     );
   return starting;

@@ -3,34 +3,15 @@
 // over `backends()` from spec/harness.ts; here that list is narrowed to "tfjs" (ts and wasm already run
 // in the specs' own files). Without TensorFlow.js installed the specs are skipped and the reason printed.
 // Run: npx vitest run tfjs/spec_test.ts (in packages/kernels).
-import { describe, it, vi } from "vitest";
+import { vi } from "vitest";
 import { findBackend } from "../registry.ts";
+import { runSpecsOn } from "../spec/harness.ts";
 import { initTfjs } from "./mod.ts";
 
 vi.mock("../spec/harness.ts", async (importOriginal) => {
   const mod = await importOriginal<typeof import("../spec/harness.ts")>();
   return { ...mod, backends: () => [["tfjs", findBackend("tfjs")]] };
 });
-
-/** Spec files that run per backend (registry/errors specs are backend-independent). */
-const SPECS = [
-  "activation",
-  "alias",
-  "attention",
-  "attention_packed",
-  "block",
-  "elementwise",
-  "embedding",
-  "logprob",
-  "matmul",
-  "norm",
-  "optim",
-  "reduce",
-  "rope",
-  "shape",
-  "softmax",
-  "tensor",
-];
 
 let unavailable: string | null = null;
 try {
@@ -41,14 +22,8 @@ try {
   console.warn(`tfjs specs skipped: ${unavailable}`);
 }
 
-if (unavailable !== null) {
-  describe("tfjs specs", () => {
-    it.skip(`skipped: TensorFlow.js unavailable (${unavailable})`, () => {});
-  });
-} else {
-  for (const name of SPECS) {
-    describe(`spec/${name}_test.ts`, async () => {
-      await import(`../spec/${name}_test.ts`);
-    });
-  }
-}
+runSpecsOn(
+  "tfjs",
+  unavailable === null ? null : `TensorFlow.js unavailable (${unavailable})`,
+  (name) => import(`../spec/${name}_test.ts`),
+);

@@ -15,7 +15,13 @@
  * Test: packages/kernels/webgpu/webgpu_test.ts, webgpu/spec_test.ts.
  */
 import type { KernelName } from "../kernel_types.ts";
-import { listBackends, markBackendUnavailable, registerBackend, registerKernel } from "../registry.ts";
+import {
+  backendFailed,
+  listBackends,
+  markBackendUnavailable,
+  registerBackend,
+  registerKernel,
+} from "../registry.ts";
 import type { AdapterInfo } from "./adapter.d.mts";
 import { setGpu, webgpuBackend } from "./backend.ts";
 import { GpuDevice, type GpuOptions } from "./device.ts";
@@ -69,9 +75,7 @@ export function initWebGPU(opts: GpuOptions = {}): Promise<AdapterInfo> {
     },
     (e: unknown) => {
       starting = null;
-      const reason = e instanceof Error ? e.message : String(e);
-      markBackendUnavailable("webgpu", reason);
-      throw e instanceof Error ? e : new Error(reason);
+      return backendFailed("webgpu", e);
     },
   );
   return starting;

@@ -30,6 +30,7 @@ import {
   type Rng,
   readJsonFile,
   saveCheckpoint,
+  writeError,
 } from "@mempo/model";
 import { z } from "zod";
 import { baseDir } from "./base.ts";
@@ -89,9 +90,7 @@ async function writeCheckpointFile(path: string, data: Uint8Array | string): Pro
   try {
     await writeFile(faultPath(basename(path), path), data);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const hint = err.code === "ENOSPC" || err.code === "EDQUOT" ? "; free disk space and run again" : "";
-    throw Object.assign(new Error(`${path}: cannot write (${err.message})${hint}`), { code: err.code });
+    throw writeError(path, e);
   }
 }
 

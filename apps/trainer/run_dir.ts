@@ -31,6 +31,7 @@ import {
   closeSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { parseJsonFile } from "@mempo/model";
 import type { Config } from "./config.ts";
 
 export interface Run {
@@ -183,18 +184,5 @@ export const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
 /** Reads a JSON file as strict UTF-8. @throws Error naming the file on bad bytes or bad JSON. */
 export function readJsonSync(path: string): unknown {
-  const bytes = readFileSync(path);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new Error(
-      `${path}: not valid UTF-8; the file is corrupt or in another encoding (save it as UTF-8)`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  return parseJsonFile(readFileSync(path), path);
 }

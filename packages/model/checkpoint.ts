@@ -51,15 +51,19 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    const err = e as NodeJS.ErrnoException;
-    const hint = err.code === "ENOSPC" || err.code === "EDQUOT" ? "; free disk space and run again" : "";
-    throw Object.assign(new Error(`${path}: cannot write (${err.message})${hint}`), { code: err.code });
+    throw writeError(path, e);
   }
 }
 
-/** Reads a text file as strict UTF-8. @throws Error naming the file when it is not valid UTF-8. */
-export async function readTextFile(path: string): Promise<string> {
-  const bytes = await readFile(path);
+/** A failed write as an error naming `path` (with advice on a full disk), keeping the system error's `code`. */
+export function writeError(path: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  const hint = err.code === "ENOSPC" || err.code === "EDQUOT" ? "; free disk space and run again" : "";
+  return Object.assign(new Error(`${path}: cannot write (${err.message})${hint}`), { code: err.code });
+}
+
+/** Decodes a file's bytes as strict UTF-8. @throws Error naming `path` when they are not valid UTF-8. */
+export function decodeTextFile(bytes: Uint8Array, path: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
@@ -69,14 +73,24 @@ export async function readTextFile(path: string): Promise<string> {
   }
 }
 
-/** Reads and parses a JSON file. @throws Error naming the file on bad UTF-8 or bad JSON. */
-export async function readJsonFile(path: string): Promise<unknown> {
-  const text = await readTextFile(path);
+/** Decodes and parses a JSON file's bytes. @throws Error naming `path` on bad UTF-8 or bad JSON. */
+export function parseJsonFile(bytes: Uint8Array, path: string): unknown {
+  const text = decodeTextFile(bytes, path);
   try {
     return JSON.parse(text);
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
+}
+
+/** Reads a text file as strict UTF-8. @throws Error naming the file when it is not valid UTF-8. */
+export async function readTextFile(path: string): Promise<string> {
+  return decodeTextFile(await readFile(path), path);
+}
+
+/** Reads and parses a JSON file. @throws Error naming the file on bad UTF-8 or bad JSON. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  return parseJsonFile(await readFile(path), path);
 }
 
 /** @throws Error naming the tensor and index of the first NaN or ±Inf. */

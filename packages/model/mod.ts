@@ -11,11 +11,13 @@ export {
   loadCheckpoint,
   loadConfig,
   loadModel,
+  parseJsonFile,
   readJsonFile,
   readTextFile,
   type SaveOptions,
   saveCheckpoint,
   writeAtomic,
+  writeError,
 } from "./checkpoint.ts";
 export {
   CONFIG_DEFAULTS,

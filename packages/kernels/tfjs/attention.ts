@@ -10,6 +10,8 @@
  */
 import type * as TF from "@tensorflow/tfjs-core";
 import type { AttentionArgs, KernelMap } from "../kernel_types.ts";
+import { headwiseAttention } from "./attention_heads.ts";
+import type { TfjsStorage } from "./backend.ts";
 import { gemm, type Io } from "./util.ts";
 
 type Kernels = Pick<
@@ -48,7 +50,22 @@ export function attentionMask(a: Omit<AttentionArgs, "q" | "k" | "v" | "out" | "
   return { bias, empty };
 }
 
-export function attentionKernels({ tf, T, put }: Io): Kernels {
+/** tfjs backends whose tensors live in host memory: attention runs per sequence and head there. */
+const HOST_MEMORY = new Set(["wasm", "cpu"]);
+
+/**
+ * How attention runs: "headwise" (attention_heads.ts: per sequence, kv head and query block, through
+ * host arrays), "dense" (batched [B, H, T, T] tfjs ops, tensors never leave the tfjs backend), or
+ * "auto": headwise on the host-memory tfjs backends (wasm, cpu), dense on the others (tensorflow,
+ * webgpu, webgl), where reading tensors back would synchronise with the device.
+ */
+export type TfjsAttention = "auto" | "dense" | "headwise";
+
+export function attentionKernels({ tf, T, put }: Io, mode: TfjsAttention = "auto"): Kernels {
+  const headwise = headwiseAttention(tf);
+  const onHost = () => mode === "headwise" || (mode === "auto" && HOST_MEMORY.has(tf.getBackend()));
+  const hostF32 = (t: AttentionArgs["q"]) => (t.storage as TfjsStorage).host() as Float32Array;
+  const putHost = (out: AttentionArgs["q"], data: Float32Array) => put(out, tf.tensor1d(data));
   /** [B, T, Hx, Dh] → [B, Hx, T, Dh]. */
   const heads = (x: TF.Tensor) => tf.transpose(x, [0, 2, 1, 3]);
   /** [B, Hkv, S, Dh] → [B, H, S, Dh], kv head kh repeated for its group of query heads. */
@@ -92,6 +109,12 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
     attention: (args) => {
       const { q, k, v, out, lse, B, T: L, H, Hkv, Dh, scale } = args;
       if (q.size === 0) return;
+      if (onHost()) {
+        const r = headwise.attention(args, hostF32);
+        putHost(out, r.out);
+        putHost(lse, r.lse);
+        return;
+      }
       const mask = attentionMask(args);
       const group = H / Hkv;
       const [o, l] = tf.tidy(() => {
@@ -108,6 +131,13 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
     attentionBackward: (args) => {
       const { dOut, q, k, v, out, dQ, dK, dV, B, T: L, H, Hkv, Dh, scale } = args;
       if (q.size === 0) return;
+      if (onHost()) {
+        const r = headwise.attentionBackward(args, hostF32);
+        putHost(dQ, r.dq);
+        putHost(dK, r.dk);
+        putHost(dV, r.dv);
+        return;
+      }
       const mask = attentionMask(args);
       const group = H / Hkv;
       const [dq, dk, dv] = tf.tidy(() => {
@@ -130,8 +160,13 @@ export function attentionKernels({ tf, T, put }: Io): Kernels {
       put(dK, dk!);
       put(dV, dv!);
     },
-    attentionDecode: ({ q, kCache, vCache, out, B, Tq, H, Hkv, Dh, Tmax, scale, pos, keyStart }) => {
+    attentionDecode: (args) => {
+      const { q, kCache, vCache, out, B, Tq, H, Hkv, Dh, Tmax, scale, pos, keyStart } = args;
       if (q.size === 0) return;
+      if (onHost()) {
+        putHost(out, headwise.attentionDecode(args, hostF32));
+        return;
+      }
       const bias = new Float32Array(B * Tq * Tmax).fill(MASKED);
       const empty = new Float32Array(B * Tq).fill(1);
       for (let b = 0; b < B; b++) {

@@ -11,7 +11,8 @@
  * TensorFlow.js is an optional peer dependency; importing this module loads none of it. Env:
  * MEMPO_TFJS_BACKEND=node-gpu|node|wasm|cpu|webgpu|auto picks the tfjs backend (auto: node-gpu, node,
  * wasm, cpu in Node — the first that is installed and loads — or whatever tfjs backend the program
- * registered itself). `MEMPO_BACKEND=tfjs` initialises it on import of @mempo/kernels.
+ * registered itself). MEMPO_TFJS_ATTENTION=auto|dense|headwise picks how attention runs (attention.ts).
+ * `MEMPO_BACKEND=tfjs` initialises it on import of @mempo/kernels.
  *
  * Test: packages/kernels/tfjs/tfjs_test.ts, tfjs/spec_test.ts.
  */
@@ -23,18 +24,24 @@ import {
   registerBackend,
   registerKernel,
 } from "../registry.ts";
-import { attentionKernels } from "./attention.ts";
+import { attentionKernels, type TfjsAttention } from "./attention.ts";
 import { type Tf, tfjsBackend } from "./backend.ts";
 import { coreKernels } from "./kernels.ts";
 import { AUTO_ORDER, activate, importCore, isNotInstalled, TFJS_FLAVORS, type TfjsFlavor } from "./load.ts";
 import { io } from "./util.ts";
 
+export type { TfjsAttention } from "./attention.ts";
 export { TfjsStorage } from "./backend.ts";
 export { loadError, TFJS_FLAVORS, type TfjsFlavor } from "./load.ts";
 
 export interface TfjsOptions {
   /** The tfjs backend to run on; default MEMPO_TFJS_BACKEND, else "auto". */
   flavor?: TfjsFlavor | "auto";
+  /**
+   * How attention runs (tfjs/attention.ts): default MEMPO_TFJS_ATTENTION, else "auto" — per sequence
+   * and head through host arrays on wasm/cpu (measured 10–40× faster there), batched tfjs ops elsewhere.
+   */
+  attention?: TfjsAttention;
 }
 
 export interface TfjsInfo {
@@ -68,7 +75,16 @@ function envFlavor(): TfjsFlavor | "auto" {
   return v as TfjsFlavor;
 }
 
-async function start(tf: Tf, want: TfjsFlavor | "auto"): Promise<TfjsInfo> {
+function envAttention(): TfjsAttention {
+  const v = typeof process !== "undefined" ? process.env?.MEMPO_TFJS_ATTENTION : undefined;
+  if (v === undefined || v === "") return "auto";
+  if (v !== "auto" && v !== "dense" && v !== "headwise") {
+    throw new Error(`MEMPO_TFJS_ATTENTION: unknown mode "${v}". Fix: use auto, dense or headwise.`);
+  }
+  return v;
+}
+
+async function start(tf: Tf, want: TfjsFlavor | "auto", attention: TfjsAttention): Promise<TfjsInfo> {
   const skipped: string[] = [];
   let flavor: TfjsFlavor | null = null;
   if (want !== "auto") {
@@ -97,7 +113,7 @@ async function start(tf: Tf, want: TfjsFlavor | "auto"): Promise<TfjsInfo> {
     }
   }
   const ker = io(tf);
-  const kernels = { ...coreKernels(ker), ...attentionKernels(ker) };
+  const kernels = { ...coreKernels(ker), ...attentionKernels(ker, attention) };
   registerBackend(tfjsBackend(tf));
   for (const name of Object.keys(kernels) as KernelName[]) {
     registerKernel({ kernelName: name, backendName: "tfjs", fn: kernels[name] as never });
@@ -112,6 +128,7 @@ async function start(tf: Tf, want: TfjsFlavor | "auto"): Promise<TfjsInfo> {
  */
 export function initTfjs(opts: TfjsOptions = {}): Promise<TfjsInfo> {
   const want = opts.flavor ?? envFlavor();
+  const attention = opts.attention ?? envAttention();
   if (info && want !== "auto" && want !== info.flavor) {
     return Promise.reject(
       new Error(
@@ -121,7 +138,7 @@ export function initTfjs(opts: TfjsOptions = {}): Promise<TfjsInfo> {
     );
   }
   starting ??= importCore()
-    .then((tf) => start(tf, want))
+    .then((tf) => start(tf, want, attention))
     .then(
       (i) => {
         info = i;

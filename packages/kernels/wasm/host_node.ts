@@ -46,7 +46,7 @@ const host: WasmHost = {
   canBlock: true,
   async ensureBuilt() {
     if (!existsSync(fileURLToPath(new URL("./assembly/index.ts", import.meta.url)))) return;
-    const dev = (await import(DEV_BUILD)) as typeof import("./dev_build.ts");
+    const dev = (await import(DEV_BUILD)) as { ensureKernelsBuilt(): Promise<void> };
     await dev.ensureKernelsBuilt();
   },
 };

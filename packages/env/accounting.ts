@@ -5,7 +5,7 @@
  * Counted with a TokenCodec (piecewise, exactly the ids a model sees) or any text counter such as
  * o200k through `countTokens`. Tested in protocol_test.ts.
  */
-import { type CountEncoding, countTokens } from "@mempo/tokenizer";
+import { type CountEncoding, countTokens } from "@mempo/tokenizer/node";
 import { type TextPiece, type TokenCodec, piecesText } from "./codec.ts";
 
 export interface TokenCounter {

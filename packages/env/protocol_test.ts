@@ -1,4 +1,5 @@
-import { countTokens, Tokenizer } from "@mempo/tokenizer";
+import { Tokenizer } from "@mempo/tokenizer";
+import { countTokens } from "@mempo/tokenizer/node";
 import { describe, expect, it } from "vitest";
 import { codecCounter, openaiCounter, textCounter, tokenUsage } from "./accounting.ts";
 import { ByteCodec } from "./byte_codec.ts";

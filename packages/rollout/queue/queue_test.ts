@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Retriever, Task } from "@mempo/env";
 import { Model, preset } from "@mempo/model";
+import { saveTokenizer } from "@mempo/tokenizer/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { modelPolicy } from "../model_policy.ts";
 import type { RolloutEnv } from "../runner.ts";
@@ -120,7 +121,7 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
     const runDir = join(tmp, name);
     mkdirSync(runDir);
     await index.save(join(runDir, "index.bin"));
-    tok.save(join(runDir, "tokenizer.json"));
+    saveTokenizer(tok, join(runDir, "tokenizer.json"));
     return runDir;
   }
 

@@ -23,6 +23,7 @@ import { BM25Index, buildTasks, generateWorld } from "@mempo/env";
 import { listBackends, setBackend } from "@mempo/kernels";
 import { Model, preset } from "@mempo/model";
 import { Tokenizer } from "@mempo/tokenizer";
+import { saveTokenizer } from "@mempo/tokenizer/node";
 import { modelPolicy } from "../model_policy.ts";
 import type { RolloutGroup } from "../rollout.ts";
 import { InProcessExecutor, type RolloutExecutor } from "./executor.ts";
@@ -56,7 +57,7 @@ const tok = Tokenizer.train(
   { vocabSize: 2048 },
 );
 await index.save(join(runDir, "index.bin"));
-tok.save(join(runDir, "tokenizer.json"));
+saveTokenizer(tok, join(runDir, "tokenizer.json"));
 const tasks = buildTasks(world.questions, 2).slice(0, TASKS);
 const env = { retriever: index, tokenizer: tok };
 const model = Model.init(preset("default", { vocabSize: tok.vocabSize }), { seed: 1, backend });

@@ -20,7 +20,8 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { BM25Index } from "@mempo/env";
-import { Tokenizer } from "@mempo/tokenizer";
+import type { Tokenizer } from "@mempo/tokenizer";
+import { loadTokenizer } from "@mempo/tokenizer/node";
 import type { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type RolloutEnv, runGroups } from "../runner.ts";
@@ -131,7 +132,7 @@ export async function loadWorkerEnv(
   });
   let tokenizer: Tokenizer;
   try {
-    tokenizer = Tokenizer.load(tokPath);
+    tokenizer = loadTokenizer(tokPath);
   } catch (e) {
     throw new Error(
       `runWorker: cannot load ${tokPath}: ${(e as Error).message} (copy the run's tokenizer.json here)`,

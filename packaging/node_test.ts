@@ -44,22 +44,38 @@ beforeAll(() => {
 describe("tarballs", () => {
   it("hold built JS, types, the .wasm and the README; no sources, tests or private flag", () => {
     expect([...tarballs.keys()].sort()).toEqual(
-      ["@mempo/env", "@mempo/kernels", "@mempo/model", "@mempo/rl", "@mempo/rollout", "@mempo/tokenizer"].sort(),
+      [
+        "@mempo/env",
+        "@mempo/kernels",
+        "@mempo/model",
+        "@mempo/rl",
+        "@mempo/rollout",
+        "@mempo/tokenizer",
+      ].sort(),
     );
     for (const [name, tgz] of tarballs) {
       const files = tarballFiles(tgz);
       expect(files, name).toContain("README.md");
       expect(files, name).toContain("mod.js");
       expect(files, name).toContain("mod.d.ts");
-      expect(files.filter((f) => /_test\.|\.test\.|(^|\/)testing_worker/.test(f)), name).toEqual([]);
-      expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), name).toEqual([]);
+      expect(
+        files.filter((f) => /_test\.|\.test\.|(^|\/)testing_worker/.test(f)),
+        name,
+      ).toEqual([]);
+      expect(
+        files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")),
+        name,
+      ).toEqual([]);
       const manifest = JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8"));
       expect(manifest.private, name).toBeUndefined();
       expect(manifest.version, name).toBe("0.1.0");
       for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
         if (dep.startsWith("@mempo/")) expect(range, `${name} → ${dep}`).toBe("^0.1.0");
       }
-      for (const [sub, target] of Object.entries(manifest.exports) as [string, { types: string; default: string }][]) {
+      for (const [sub, target] of Object.entries(manifest.exports) as [
+        string,
+        { types: string; default: string },
+      ][]) {
         expect(files, `${name} ${sub}`).toContain(target.default.slice(2));
         expect(files, `${name} ${sub}`).toContain(target.types.slice(2));
       }

@@ -46,17 +46,25 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
  * `dir`. @returns tarball path by package name
  */
 export function packAll(dir: string): Map<string, string> {
-  run("npx", ["turbo", "run", "build", "--output-logs=errors-only", ...PACKAGES.map((p) => `--filter=@mempo/${p}`)], {
-    cwd: ROOT,
-    env: cleanEnv({ TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" }),
-  });
+  run(
+    "npx",
+    ["turbo", "run", "build", "--output-logs=errors-only", ...PACKAGES.map((p) => `--filter=@mempo/${p}`)],
+    {
+      cwd: ROOT,
+      env: cleanEnv({ TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" }),
+    },
+  );
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const out = new Map<string, string>();
   for (const p of PACKAGES) {
-    const json = run("npm", ["pack", join(ROOT, "packages", p, "dist"), "--json", "--pack-destination", dir], {
-      cwd: dir,
-    });
+    const json = run(
+      "npm",
+      ["pack", join(ROOT, "packages", p, "dist"), "--json", "--pack-destination", dir],
+      {
+        cwd: dir,
+      },
+    );
     const [info] = JSON.parse(json) as { name: string; filename: string }[];
     out.set(info!.name, join(dir, info!.filename));
   }
@@ -75,7 +83,11 @@ export function tarballFiles(tgz: string): string[] {
  * A fresh project at packaging/.work/<name>: package.json depending on every package, each tarball
  * unpacked into node_modules/<name>/ (what `npm install <tarball>` puts there), plus `files`.
  */
-export function makeProject(name: string, tarballs: Map<string, string>, files: Record<string, string>): string {
+export function makeProject(
+  name: string,
+  tarballs: Map<string, string>,
+  files: Record<string, string>,
+): string {
   const dir = join(WORK, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

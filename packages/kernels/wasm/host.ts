@@ -1,9 +1,10 @@
 /**
  * What the wasm engine needs from the JavaScript runtime, behind one interface so that the engine,
  * the pool and the kernels carry no Node import. The package's `#wasm-host` import picks the
- * implementation by export condition: host_node.ts under `node` (Node, vitest, tsx), host_web.ts
- * everywhere else (browsers and bundlers for them, Deno). Node-only modules (fs, os, v8,
- * worker_threads) are imported by host_node.ts alone, so a browser bundle never reaches them.
+ * implementation by condition: host_node.ts under `node` (Node, vitest, tsx, and Deno, whose
+ * node:fs and node:worker_threads serve it), host_web.ts everywhere else (browsers, their bundlers).
+ * Node-only modules (fs, os, v8, worker_threads) are imported by host_node.ts alone, so a browser
+ * bundle never reaches them.
  *
  * Test: packages/kernels/wasm/engine_test.ts (Node host); the browser check in packaging/ (web host).
  */

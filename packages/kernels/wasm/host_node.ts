@@ -1,5 +1,5 @@
 /**
- * The wasm engine's host on Node (chosen by the `node` condition of `#wasm-host`): files through
+ * The wasm engine's host on Node and Deno (chosen by the `node` condition of `#wasm-host`): files through
  * node:fs, threads from os.availableParallelism(), pool workers on worker_threads, relaxed SIMD
  * switched on through V8's flag where Node 20 keeps it behind one. In a source checkout it also
  * builds the kernels from AssemblyScript on first import (dev_build.ts); published packages ship
@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
+import { envVar } from "../env.ts";
 import type { HostWorker, WasmHost, WorkerInit } from "./host.ts";
 import { NODE_WORKER_SOURCE } from "./worker_source.ts";
 
@@ -18,7 +19,7 @@ const DEV_BUILD = "./dev_build.ts";
 
 const host: WasmHost = {
   name: "node",
-  env: (name) => process.env[name],
+  env: envVar,
   defaultThreads: () => availableParallelism(),
   readFile(url: URL): Uint8Array | null {
     const path = fileURLToPath(url);

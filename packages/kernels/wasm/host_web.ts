@@ -1,40 +1,26 @@
 /**
- * The wasm engine's host in browsers and Deno (the default of `#wasm-host`): no environment
- * variables, files are fetched by `initWasm()` (Deno can also read them synchronously), pool workers
- * are module Web Workers started from a Blob URL. Threads need a WebAssembly.Memory that can be
- * posted to workers, which browsers allow only on cross-origin-isolated pages (served with
+ * The wasm engine's host in browsers (the default of `#wasm-host`; Node and Deno take host_node.ts
+ * through the `node` condition): no environment variables, the `.wasm` is fetched by `initWasm()`,
+ * pool workers are module Web Workers started from a Blob URL. Threads need a WebAssembly.Memory that
+ * can be posted to workers, which browsers allow only on cross-origin-isolated pages (served with
  * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`);
- * elsewhere the engine runs on the calling thread alone. A browser's main thread may not sleep in
- * Atomics.wait, so there the pool's caller spins while workers finish a job.
+ * elsewhere the engine runs on the calling thread alone. A page's main thread may not sleep in
+ * Atomics.wait, so there the pool's caller spins while the workers finish a job.
  */
 import type { HostWorker, WasmHost, WorkerInit } from "./host.ts";
 import { WEB_WORKER_SOURCE } from "./worker_source.ts";
 
-interface DenoLike {
-  readFileSync(path: URL): Uint8Array;
-  env: { get(name: string): string | undefined };
-}
-const deno = (globalThis as { Deno?: DenoLike }).Deno;
 const isWindow = typeof (globalThis as { window?: unknown }).window !== "undefined";
 let workerUrl: string | null = null;
 
 const host: WasmHost = {
   name: "web",
-  env(name) {
-    try {
-      return deno?.env.get(name);
-    } catch {
-      return undefined; // Deno without --allow-env
-    }
-  },
+  env: () => undefined,
   defaultThreads() {
-    // Threads need a memory that workers can share: cross-origin isolation in browsers.
-    if (deno === undefined && !globalThis.crossOriginIsolated) return 1;
+    if (!globalThis.crossOriginIsolated) return 1;
     return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
   },
-  readFile(url: URL): Uint8Array | null {
-    return deno !== undefined && url.protocol === "file:" ? deno.readFileSync(url) : null;
-  },
+  readFile: () => null,
   enableRelaxedSimd() {},
   startWorker(init: WorkerInit): HostWorker {
     workerUrl ??= URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: "text/javascript" }));

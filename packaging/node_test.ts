@@ -14,13 +14,13 @@ import { Model, preset, score } from "@mempo/model";
 import { grpoAdvantages } from "@mempo/rl";
 import { Tokenizer } from "@mempo/tokenizer";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, makeProject, packAll, readmeExample, ROOT, run, tarballFiles, WORK } from "./project.ts";
+import { cleanEnv, makeProject, packedTarballs, readmeExample, ROOT, run, tarballFiles } from "./project.ts";
 
 let tarballs: Map<string, string>;
 let project: string;
 
 beforeAll(() => {
-  tarballs = packAll(join(WORK, "tarballs"));
+  tarballs = packedTarballs();
   project = makeProject("node", tarballs, {
     "example.mjs": readmeExample("node"),
     "smoke.mjs": readFileSync(join(ROOT, "packaging", "fixtures", "smoke.mjs"), "utf8"),
@@ -39,7 +39,7 @@ beforeAll(() => {
       files: ["consumer.ts"],
     }),
   });
-}, 600_000);
+});
 
 describe("tarballs", () => {
   it("hold built JS, types, the .wasm and the README; no sources, tests or private flag", () => {

@@ -71,6 +71,14 @@ export function packAll(dir: string): Map<string, string> {
   return out;
 }
 
+/** The tarballs global_setup.ts packed, by package name. */
+export function packedTarballs(): Map<string, string> {
+  const index = join(WORK, "tarballs", "index.json");
+  if (!existsSync(index))
+    throw new Error(`${index} is missing: run the packaging tests through vitest (global_setup.ts packs)`);
+  return new Map(Object.entries(JSON.parse(readFileSync(index, "utf8")) as Record<string, string>));
+}
+
 /** The file list of a tarball (paths without npm's `package/` prefix). */
 export function tarballFiles(tgz: string): string[] {
   return run("tar", ["-tzf", tgz], { cwd: dirname(tgz) })

@@ -15,7 +15,15 @@
 // publishing (`^0.1.0`); the script fails otherwise. While compiling, those dependencies resolve to
 // the siblings' dist/*.d.ts (turbo builds them first), so each package's output holds only its own files.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 
@@ -122,7 +130,8 @@ while (queue.length > 0) {
     if (copied.has(target)) continue;
     copied.add(target);
     const src = join(pkgDir, relative(dist, target));
-    if (!existsSync(src)) throw new Error(`${where}: ${relative(dist, file)} refers to ${m[1]}, not found at ${src}`);
+    if (!existsSync(src))
+      throw new Error(`${where}: ${relative(dist, file)} refers to ${m[1]}, not found at ${src}`);
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(src, target);
     const types = src.replace(/\.mjs$/, ".d.mts");

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RetrievalServer } from "@mempo/env";
+import type { RetrievalServer } from "@mempo/env/node";
 import { Model, resolveConfig as modelConfig } from "@mempo/model";
 import { saveCheckpoint } from "@mempo/model/node";
 import { Tokenizer } from "@mempo/tokenizer";

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Retriever, Task } from "@mempo/env";
+import { saveBM25Index } from "@mempo/env/node";
 import { Model, preset } from "@mempo/model";
 import { saveTokenizer } from "@mempo/tokenizer/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,7 +121,7 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
   async function workerRunDir(name: string): Promise<string> {
     const runDir = join(tmp, name);
     mkdirSync(runDir);
-    await index.save(join(runDir, "index.bin"));
+    await saveBM25Index(index, join(runDir, "index.bin"));
     saveTokenizer(tok, join(runDir, "tokenizer.json"));
     return runDir;
   }

@@ -20,6 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BM25Index, buildTasks, generateWorld } from "@mempo/env";
+import { saveBM25Index } from "@mempo/env/node";
 import { listBackends, setBackend } from "@mempo/kernels";
 import { Model, preset } from "@mempo/model";
 import { Tokenizer } from "@mempo/tokenizer";
@@ -56,7 +57,7 @@ const tok = Tokenizer.train(
   world.documents.slice(0, 1500).map((d) => d.contents),
   { vocabSize: 2048 },
 );
-await index.save(join(runDir, "index.bin"));
+await saveBM25Index(index, join(runDir, "index.bin"));
 saveTokenizer(tok, join(runDir, "tokenizer.json"));
 const tasks = buildTasks(world.questions, 2).slice(0, TASKS);
 const env = { retriever: index, tokenizer: tok };

@@ -19,7 +19,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { BM25Index } from "@mempo/env";
+import { loadBM25Index } from "@mempo/env/node";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { loadTokenizer } from "@mempo/tokenizer/node";
 import type { Job, Worker } from "bullmq";
@@ -125,7 +125,7 @@ export async function loadWorkerEnv(
       "runWorker: give runDir (with index.bin and tokenizer.json), or indexPath and tokenizerPath, or env",
     );
   }
-  const retriever = await BM25Index.load(indexPath).catch((e: Error) => {
+  const retriever = await loadBM25Index(indexPath).catch((e: Error) => {
     throw new Error(
       `runWorker: cannot load the BM25 index ${indexPath}: ${e.message} (copy the run's index.bin here)`,
     );

@@ -5,7 +5,7 @@
  * scripts/setup-system.sh; driven by playwright-core) opens them twice: cross-origin isolated
  * (COOP/COEP headers: the wasm backend runs on Web Workers) and not (one thread). The page compares
  * kernels on wasm with the ts reference itself; the model's log-probs and the tokenizer's ids are
- * compared here with the sources on the ts backend.
+ * compared here with the sources on the ts backend, and so is a BM25 search of @mempo/env.
  *
  * Run: `npx vitest run browser_test.ts` in packaging/ (MEMPO_CHROMIUM=/path overrides the browser).
  */
@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
+import { BM25Index } from "@mempo/env";
 import { setBackend } from "@mempo/kernels";
 import { Model, preset, score } from "@mempo/model";
 import { grpoAdvantages } from "@mempo/rl";
@@ -69,6 +70,7 @@ interface Report {
   ids?: number[];
   text?: string;
   advantages?: number[];
+  search?: string[];
   error?: string;
 }
 
@@ -164,6 +166,14 @@ describe.skipIf(executable === null)("browser bundle in headless Chromium", () =
       expect(r.ids).toEqual(Array.from(tok.encode("<mem>the cat sat</mem> on a mat")));
       expect(r.text).toBe("<mem>the cat sat</mem> on a mat");
       expect(r.advantages).toEqual(Array.from(grpoAdvantages([1, 0, 0.5, 1], [0, 0, 1, 1]).advantages));
+      const docs = [
+        { id: "1", contents: '"Ada Quill"\nAda Quill was born in Vellmoor and wrote about rivers.' },
+        { id: "2", contents: '"Vellmoor"\nVellmoor is a harbour town known for its lighthouse.' },
+        { id: "3", contents: '"Bram Oak"\nBram Oak painted ships in the north.' },
+      ];
+      const hits = await BM25Index.build(docs).search(["Where was Ada Quill born?"], 2);
+      expect(r.search).toEqual(hits[0]!.map((h) => h.document.id));
+      expect(r.search![0]).toBe("1");
     });
   }
 });

@@ -10,7 +10,8 @@
 // - plain `.mjs` helpers the compiled code references (with their `.d.mts`), the built `.wasm`
 //   (build/*.wasm) and README.md;
 // - package.json: the same name, version and dependencies, exports as {types, default} pairs,
-//   `imports` pointing at the JS, `files`, the root's `engines`, and no `private`.
+//   `imports` pointing at the JS, `files`, the root's `engines`, public access (a scoped name is
+//   restricted by default), and no `private`.
 // Internal dependencies (`@mempo/*`) must use a range the sibling's version satisfies after
 // publishing (`^0.1.0`); the script fails otherwise. While compiling, those dependencies resolve to
 // the siblings' dist/*.d.ts (turbo builds them first), so each package's output holds only its own files.
@@ -165,6 +166,7 @@ const published = {
     : undefined,
   files: ["**/*.js", "**/*.mjs", "**/*.d.ts", "**/*.d.mts", ...(wasm.length > 0 ? ["build/*.wasm"] : [])],
   bin: manifest.bin,
+  publishConfig: { access: "public" },
   dependencies: manifest.dependencies,
   optionalDependencies: manifest.optionalDependencies,
   peerDependencies: manifest.peerDependencies,

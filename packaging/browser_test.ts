@@ -5,7 +5,8 @@
  * scripts/setup-system.sh; driven by playwright-core) opens them twice: cross-origin isolated
  * (COOP/COEP headers: the wasm backend runs on Web Workers) and not (one thread). The page compares
  * kernels on wasm with the ts reference itself; the model's log-probs and the tokenizer's ids are
- * compared here with the sources on the ts backend, and so is a BM25 search of @mempo/env.
+ * compared here with the sources on the ts backend, and so is a BM25 search of @mempo/env. Chromium runs
+ * with WebGPU on its SwiftShader adapter, so the page also checks the webgpu backend (navigator.gpu).
  *
  * Run: `npx vitest run browser_test.ts` in packaging/ (MEMPO_CHROMIUM=/path overrides the browser).
  */
@@ -71,6 +72,12 @@ interface Report {
   text?: string;
   advantages?: number[];
   search?: string[];
+  webgpu?: {
+    adapter?: string;
+    specs?: Record<string, { size: number; relErr: number }>;
+    logp?: number[];
+    error?: string;
+  };
   error?: string;
 }
 
@@ -112,7 +119,9 @@ describe.skipIf(executable === null)("browser bundle in headless Chromium", () =
         `<!doctype html><script type="module" src="/js/${page}.js"></script>`,
       );
     }
-    browser = await chromium.launch({ executablePath: executable!, args: ["--no-sandbox"] });
+    // WebGPU on SwiftShader (a CPU implementation shipped with Chromium), so navigator.gpu has an adapter.
+    const webgpu = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
+    browser = await chromium.launch({ executablePath: executable!, args: ["--no-sandbox", ...webgpu] });
   });
 
   afterAll(async () => {
@@ -144,7 +153,7 @@ describe.skipIf(executable === null)("browser bundle in headless Chromium", () =
   });
 
   for (const isolated of [true, false]) {
-    it(`runs kernels, a model and the tokenizer ${isolated ? "on Web Workers (cross-origin isolated)" : "on one thread (not isolated)"}`, async () => {
+    it(`runs kernels (wasm, webgpu), a model and the tokenizer ${isolated ? "on Web Workers (cross-origin isolated)" : "on one thread (not isolated)"}`, async () => {
       const r = await open<Report>("check", isolated, "globalThis.__mempo");
       expect(r.error).toBeUndefined();
       expect(r.isolated).toBe(isolated);
@@ -174,6 +183,12 @@ describe.skipIf(executable === null)("browser bundle in headless Chromium", () =
       const hits = await BM25Index.build(docs).search(["Where was Ada Quill born?"], 2);
       expect(r.search).toEqual(hits[0]!.map((h) => h.document.id));
       expect(r.search![0]).toBe("1");
+      // webgpu through navigator.gpu: the same kernels and model against the ts reference.
+      expect(r.webgpu?.error).toBeUndefined();
+      expect(Object.keys(r.webgpu!.specs!)).toHaveLength(4);
+      for (const [name, s] of Object.entries(r.webgpu!.specs!))
+        expect(s.relErr, `webgpu ${name}`).toBeLessThan(1e-4);
+      for (let i = 0; i < 3; i++) expect(r.webgpu!.logp![i]).toBeCloseTo(logp![i]!, 3);
     });
   }
 });

@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["**/*_test.ts"],
-    exclude: ["**/node_modules/**", "**/build/**"],
+    exclude: ["**/node_modules/**", "**/build/**", "**/dist/**"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ["default", "json"],

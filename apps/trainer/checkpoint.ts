@@ -18,20 +18,16 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { type AdamW, MODEL_CONFIG_FIELDS, type Model, type ModelConfig, type Rng } from "@mempo/model";
 import {
-  type AdamW,
-  type LoadedCheckpoint,
   loadCheckpoint,
   loadConfig,
+  type LoadedCheckpoint,
   loadModel,
-  MODEL_CONFIG_FIELDS,
-  type Model,
-  type ModelConfig,
-  type Rng,
   readJsonFile,
   saveCheckpoint,
   writeError,
-} from "@mempo/model";
+} from "@mempo/model/node";
 import { z } from "zod";
 import { baseDir } from "./base.ts";
 import { type Config, configSchema } from "./config.ts";

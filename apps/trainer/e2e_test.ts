@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadCheckpoint } from "@mempo/model";
-import { Tokenizer } from "@mempo/tokenizer";
+import { loadCheckpoint } from "@mempo/model/node";
+import { loadTokenizer } from "@mempo/tokenizer/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PROFILES } from "./config.ts";
 import { main } from "./main.ts";
@@ -44,7 +44,7 @@ describe("mempo train --profile smoke", () => {
     expect(config.model.preset).toBe(PROFILES.smoke.model?.preset);
     for (const f of ["corpus.jsonl", "qa.jsonl", "index.bin", "tasks.json", "report.md"])
       expect(existsSync(join(dir, f)), f).toBe(true);
-    const tok = Tokenizer.load(join(dir, "tokenizer.json"));
+    const tok = loadTokenizer(join(dir, "tokenizer.json"));
     for (const tag of ["<mem>", "</mem>", "<search>", "</search>", "<answer>", "</answer>"])
       expect(tok.encode(tag).length).toBe(1);
   });

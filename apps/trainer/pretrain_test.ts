@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadModel } from "@mempo/model";
-import { Tokenizer } from "@mempo/tokenizer";
+import { loadModel } from "@mempo/model/node";
+import { loadTokenizer } from "@mempo/tokenizer/node";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "./main.ts";
 import { worldTexts } from "./stages/pretrain.ts";
@@ -75,7 +75,7 @@ describe("mempo pretrain", () => {
       expect(await main(["sft", "--run", run, "--model.base", base])).toBe(0);
       expect(lines.some((l) => l.includes(`starting from the pre-trained base ${base}`))).toBe(true);
       const m = await loadModel(join(run, "sft"));
-      expect(m.config.vocabSize).toBe(Tokenizer.load(base).vocabSize);
+      expect(m.config.vocabSize).toBe(loadTokenizer(base).vocabSize);
       m.dispose();
     } finally {
       log.mockRestore();

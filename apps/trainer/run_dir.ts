@@ -31,7 +31,7 @@ import {
   closeSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseJsonFile } from "@mempo/model";
+import { parseJsonFile } from "@mempo/model/node";
 import type { Config } from "./config.ts";
 
 export interface Run {

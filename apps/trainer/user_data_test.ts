@@ -8,9 +8,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RetrievalServer } from "@mempo/env";
-import { Model, resolveConfig as modelConfig, saveCheckpoint } from "@mempo/model";
+import type { RetrievalServer } from "@mempo/env/node";
+import { Model, resolveConfig as modelConfig } from "@mempo/model";
+import { saveCheckpoint } from "@mempo/model/node";
 import { Tokenizer } from "@mempo/tokenizer";
+import { saveTokenizer } from "@mempo/tokenizer/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "./config.ts";
 import { runCli } from "./main.ts";
@@ -90,7 +92,7 @@ beforeAll(async () => {
   const model = Model.init(c, { seed: 3, backend: "ts" });
   await saveCheckpoint(modelDir, model);
   model.dispose();
-  tok.save(join(modelDir, "tokenizer.json"));
+  saveTokenizer(tok, join(modelDir, "tokenizer.json"));
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

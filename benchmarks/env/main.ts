@@ -25,15 +25,14 @@ import {
   generateWorld,
   HttpRetriever,
   makeAnalyzer,
-  openaiCounter,
   PERFECT_TEACHER_CONFIG,
   questionMeta,
   runEpisode,
-  startRetrievalServer,
   Teacher,
   type TeacherConfig,
   tokenUsage,
 } from "@mempo/env";
+import { loadBM25Index, openaiCounter, saveBM25Index, startRetrievalServer } from "@mempo/env/node";
 import { Tokenizer } from "@mempo/tokenizer";
 import { machineInfo, median } from "../mod.ts";
 
@@ -89,11 +88,11 @@ world.questions.forEach((q, i) => {
 });
 const dir = mkdtempSync(join(tmpdir(), "mempo-env-bench-"));
 t0 = performance.now();
-await index.save(join(dir, "index.bin"));
+await saveBM25Index(index, join(dir, "index.bin"));
 const saveMs = ms(t0);
 const fileMB = statSync(join(dir, "index.bin")).size / 2 ** 20;
 t0 = performance.now();
-const loaded = await BM25Index.load(join(dir, "index.bin"));
+const loaded = await loadBM25Index(join(dir, "index.bin"));
 const loadMs = ms(t0);
 rmSync(dir, { recursive: true });
 if (

@@ -10,7 +10,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { forward, loadModel } from "@mempo/model";
+import { forward } from "@mempo/model";
+import { loadModel } from "@mempo/model/node";
 import { afterAll, describe, expect, it } from "vitest";
 import { findPython } from "../mod.ts";
 

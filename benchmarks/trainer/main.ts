@@ -21,7 +21,8 @@ import { join } from "node:path";
 import { Rng } from "@mempo/env";
 import { type ProfileReport, Profiler, setBackend } from "@mempo/kernels";
 import { getEngine } from "@mempo/kernels/wasm";
-import { AdamW, loadModel, Model, type ModelConfig, type SeqItem, sftStep } from "@mempo/model";
+import { AdamW, Model, type ModelConfig, type SeqItem, sftStep } from "@mempo/model";
+import { loadModel } from "@mempo/model/node";
 import {
   baseDir,
   dataStage,

@@ -3,9 +3,8 @@
  *   TT = Σ_turns (prompt tokens + generated tokens)  — all tokens processed over the episode
  *   PT = max_turns (prompt tokens + generated tokens) — the largest single-turn context
  * Counted with a TokenCodec (piecewise, exactly the ids a model sees) or any text counter such as
- * o200k through `countTokens`. Tested in protocol_test.ts.
+ * o200k (`openaiCounter`, in accounting_openai.ts: `@mempo/env/node`). Tested in protocol_test.ts.
  */
-import { type CountEncoding, countTokens } from "@mempo/tokenizer";
 import { type TextPiece, type TokenCodec, piecesText } from "./codec.ts";
 
 export interface TokenCounter {
@@ -30,11 +29,6 @@ export function codecCounter(name: string, codec: TokenCodec): TokenCounter {
 /** Counts the joined text with a text counter (e.g. `(t) => countTokens(t, "o200k_base")`). */
 export function textCounter(name: string, count: (text: string) => number): TokenCounter {
   return { name, count: (pieces) => count(piecesText(pieces)) };
-}
-
-/** Counts the joined text with an OpenAI encoding (default o200k_base, GPT-4o) via @mempo/tokenizer. */
-export function openaiCounter(encoding: CountEncoding = "o200k_base"): TokenCounter {
-  return textCounter(encoding.replace("_base", ""), (t) => countTokens(t, encoding));
 }
 
 export interface TokenUsage {

@@ -10,7 +10,6 @@
  * corpus order. Tested in bm25_test.ts (against a brute-force reference scorer); speed in
  * benchmarks/env/main.ts.
  */
-import { readFile, writeFile } from "node:fs/promises";
 import { type AnalyzerOptions, ENGLISH_STOPWORDS, makeAnalyzer } from "./analyzer.ts";
 import type { Document } from "./corpus_io.ts";
 import type { Hit, Retriever } from "./retriever.ts";
@@ -239,7 +238,7 @@ export class BM25Index implements Retriever {
     const dec = new TextDecoder();
     if (bytes.length < MAGIC.length + 4 || dec.decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
       throw new Error(
-        `${where}: not a BM25 index file (bad magic); rebuild it with BM25Index.build(...).save(path)`,
+        `${where}: not a BM25 index file (bad magic); rebuild it with saveBM25Index(BM25Index.build(...), path)`,
       );
     }
     const hlen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
@@ -302,17 +301,6 @@ export class BM25Index implements Retriever {
       u32("postTfs"),
       u32("docLens"),
     );
-  }
-
-  /** Writes the index file. @throws Error naming `path` when the write fails (disk full, …). */
-  async save(path: string): Promise<void> {
-    await writeFile(path, this.toBytes()).catch((e: NodeJS.ErrnoException) => {
-      throw Object.assign(new Error(`${path}: cannot write (${e.message})`), { code: e.code });
-    });
-  }
-
-  static async load(path: string): Promise<BM25Index> {
-    return BM25Index.fromBytes(await readFile(path), path);
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeAnalyzer } from "./analyzer.ts";
 import { BM25Index } from "./bm25.ts";
+import { loadBM25Index, saveBM25Index } from "./bm25_file.ts";
 import type { Document } from "./corpus_io.ts";
 import { Rng } from "@mempo/kernels/random";
 import { generateWorld } from "./world/generate.ts";
@@ -88,8 +89,8 @@ describe("BM25Index", () => {
     const w = generateWorld({ entities: 60, questions: 20 });
     const idx = BM25Index.build(w.documents, { k1: 1.2, b: 0.75 });
     const path = join(mkdtempSync(join(tmpdir(), "mempo-bm25-")), "index.bin");
-    await idx.save(path);
-    const back = await BM25Index.load(path);
+    await saveBM25Index(idx, path);
+    const back = await loadBM25Index(path);
     expect(back.config).toEqual(idx.config);
     expect(back.numDocs).toBe(idx.numDocs);
     const qs = w.questions.map((q) => q.question);

@@ -2,15 +2,8 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  collect,
-  DataFormatError,
-  makeContents,
-  readCorpus,
-  readQA,
-  splitContents,
-  writeJsonl,
-} from "./corpus_io.ts";
+import { readCorpus, readQA, writeJsonl } from "./corpus_files.ts";
+import { collect, DataFormatError, makeContents, splitContents } from "./corpus_io.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mempo-env-io-"));
 

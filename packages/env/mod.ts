@@ -3,6 +3,7 @@
  * retriever, the Search-R1 retrieval protocol (server and client), the fictional-encyclopedia
  * generator, the MEM1 multi-objective task builder and scorer, the agent protocol (prompts, parser,
  * <information>, retention policies, token accounting), an episode runner and a scripted teacher.
+ * Files, the retrieval HTTP server and OpenAI token counts are in `@mempo/env/node`.
  */
 export const PACKAGE = "@mempo/env";
 
@@ -16,7 +17,6 @@ export * from "./context.ts";
 export * from "./corpus_io.ts";
 export * from "./episode.ts";
 export * from "./http_client.ts";
-export * from "./http_server.ts";
 export * from "./information.ts";
 export * from "./parse.ts";
 export * from "./prompt.ts";

@@ -1,6 +1,8 @@
-import { countTokens, Tokenizer } from "@mempo/tokenizer";
+import { Tokenizer } from "@mempo/tokenizer";
+import { countTokens } from "@mempo/tokenizer/node";
 import { describe, expect, it } from "vitest";
-import { codecCounter, openaiCounter, textCounter, tokenUsage } from "./accounting.ts";
+import { codecCounter, textCounter, tokenUsage } from "./accounting.ts";
+import { openaiCounter } from "./accounting_openai.ts";
 import { ByteCodec } from "./byte_codec.ts";
 import { encodePieces, piecesText, type TextPiece } from "./codec.ts";
 import { buildContext, type TurnBlock } from "./context.ts";

@@ -11,6 +11,7 @@
  * Test: packages/kernels/spec/registry_test.ts.
  */
 import type { Backend } from "./backends/backend.ts";
+import { envVar } from "./env.ts";
 import type { KernelMap, KernelName } from "./kernel_types.ts";
 
 export interface KernelConfig<K extends KernelName = KernelName> {
@@ -80,7 +81,7 @@ export function setBackend(name: string): Backend {
 /** The default backend: the last `setBackend`, else MEMPO_BACKEND, else "ts". */
 export function getBackend(): Backend {
   if (current) return current;
-  const env = typeof process !== "undefined" ? process.env.MEMPO_BACKEND : undefined;
+  const env = envVar("MEMPO_BACKEND");
   current = findBackend(env && env.length > 0 ? env : "ts", env ? "MEMPO_BACKEND" : "getBackend");
   return current;
 }

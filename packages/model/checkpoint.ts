@@ -5,7 +5,7 @@
  * `<param>.exp_avg` / `<param>.exp_avg_sq`) and `trainer_state.json` (optimizer step, train config,
  * sampling-PRNG state, caller's extra fields). Loading also accepts F16/BF16 files and sharded
  * `model.safetensors.index.json` directories. A `tokenizer.json` in the same directory is read by
- * @mempo/tokenizer (`Tokenizer.load(path)`), not here. Files are written to a temporary name and renamed,
+ * @mempo/tokenizer/node (`loadTokenizer(path)`), not here. Files are written to a temporary name and renamed,
  * so a reader never sees half a checkpoint file (a failed write removes its temporary file and names the
  * path). A model or optimizer state holding NaN or ±Inf is refused, never written. Loading reads text as
  * strict UTF-8 and validates trainer_state.json field by field. (A checkpoint of several files is made
@@ -21,7 +21,8 @@ import { fromHfConfig, toHfConfig } from "./hf_config.ts";
 import { paramsFromHf, paramsToHf } from "./hf_layout.ts";
 import { Model, type ModelOptions } from "./params.ts";
 import { Rng, type RngState } from "@mempo/kernels/random";
-import { type NamedTensor, parseSafetensors, readSafetensors, serializeSafetensors } from "./safetensors.ts";
+import { type NamedTensor, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+import { readSafetensors } from "./safetensors_file.ts";
 import { AdamW, type TrainConfig } from "./train.ts";
 
 export interface SaveOptions {

@@ -1,24 +1,12 @@
 /**
  * @module @mempo/model — decoder-only transformer (GPT-2 and Llama/Qwen2 families) on @mempo/kernels:
  * configs and presets, forward/backward, KV-cache generation, teacher-forced scoring, training
- * helpers, safetensors checkpoints with HF tensor names. See README.md.
+ * helpers, safetensors with HF tensor names. See README.md. No file access here, so it bundles for
+ * browsers: checkpoint directories and safetensors files are in `@mempo/model/node`.
  */
 export const PACKAGE = "@mempo/model";
 export { type PackedBatch, packBatch, packShared, packsRows, type SeqItem } from "./batch.ts";
 export { freeSaved, backward } from "./backward.ts";
-export {
-  type LoadedCheckpoint,
-  loadCheckpoint,
-  loadConfig,
-  loadModel,
-  parseJsonFile,
-  readJsonFile,
-  readTextFile,
-  type SaveOptions,
-  saveCheckpoint,
-  writeAtomic,
-  writeError,
-} from "./checkpoint.ts";
 export {
   CONFIG_DEFAULTS,
   type Family,
@@ -49,7 +37,6 @@ export {
   floatToBf16,
   type NamedTensor,
   parseSafetensors,
-  readSafetensors,
   type SafetensorsFile,
   serializeSafetensors,
 } from "./safetensors.ts";

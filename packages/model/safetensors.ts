@@ -4,7 +4,8 @@
  * (offsets relative to the end of the header), then the raw little-endian tensor bytes.
  *
  * Reading converts F32, F16, BF16 and F64 to Float32Array; other dtypes are refused with the tensor's
- * name. `readSafetensors(path)` reads a file tensor by tensor through a file handle (positioned reads),
+ * name. `readSafetensors(path)` (safetensors_file.ts, `@mempo/model/node`) reads a file tensor by tensor
+ * through a file handle (positioned reads),
  * so files above Node's 2 GiB `readFile` limit load and peak memory is the f32 result plus one
  * tensor's bytes. Writing emits F32 (or BF16 with `{dtype: "BF16"}`, rounded to nearest even); the
  * header is space-padded to a multiple of 8 bytes, as the reference implementation does. The npm
@@ -25,7 +26,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+export const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 
 /**
  * Parses a safetensors buffer.
@@ -49,49 +50,7 @@ export function parseSafetensors(bytes: Uint8Array, where = "<buffer>"): Safeten
   return { tensors, metadata: layout.metadata };
 }
 
-/**
- * Reads a safetensors file tensor by tensor (positioned reads on one file handle): any file size,
- * memory bounded by the f32 tensors returned plus the largest tensor's bytes.
- * @throws Error naming the file, the tensor and what is inconsistent.
- */
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  const { open } = await import("node:fs/promises");
-  const fh = await open(path, "r");
-  try {
-    const size = (await fh.stat()).size;
-    const readAt = async (pos: number, len: number): Promise<Uint8Array> => {
-      const buf = new Uint8Array(len);
-      let got = 0;
-      while (got < len) {
-        const { bytesRead } = await fh.read(buf, got, Math.min(len - got, 1 << 30), pos + got);
-        if (bytesRead === 0)
-          throw new Error(`safetensors ${path}: file ended at byte ${pos + got} of ${size}`);
-        got += bytesRead;
-      }
-      return buf;
-    };
-    if (size < 8)
-      throw new Error(`safetensors ${path}: file is ${size} bytes; too short for the 8-byte header length`);
-    const n = Number(new DataView((await readAt(0, 8)).buffer).getBigUint64(0, true));
-    if (n > size - 8)
-      throw new Error(
-        `safetensors ${path}: header length ${n} exceeds the file size ${size}; the file is truncated or not safetensors`,
-      );
-    const head = new Uint8Array(8 + n);
-    head.set(await readAt(8, n), 8);
-    const layout = parseHeader(head, n, size, path);
-    const tensors: SafetensorsFile["tensors"] = new Map();
-    for (const e of layout.entries) {
-      const bytes = await readAt(layout.base + e.begin, e.count * DTYPE_BYTES[e.dtype]!);
-      tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(bytes, 0, e.count, e.dtype) });
-    }
-    return { tensors, metadata: layout.metadata };
-  } finally {
-    await fh.close();
-  }
-}
-
-interface HeaderEntry {
+export interface HeaderEntry {
   name: string;
   dtype: string;
   shape: number[];
@@ -100,7 +59,7 @@ interface HeaderEntry {
 }
 
 /** Validates the JSON header (bytes 8 .. 8 + n of `head`) against a file of `fileSize` bytes. */
-function parseHeader(
+export function parseHeader(
   head: Uint8Array,
   n: number,
   fileSize: number,
@@ -187,7 +146,7 @@ function checkSpans(spans: [number, number, string][], dataLen: number, fail: (m
     );
 }
 
-function decode(bytes: Uint8Array, at: number, count: number, dtype: string): Float32Array {
+export function decode(bytes: Uint8Array, at: number, count: number, dtype: string): Float32Array {
   const out = new Float32Array(count);
   if (dtype === "F32") {
     new Uint8Array(out.buffer).set(bytes.subarray(at, at + 4 * count));

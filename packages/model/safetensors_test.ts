@@ -2,13 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  floatToBf16,
-  halfToFloat,
-  parseSafetensors,
-  readSafetensors,
-  serializeSafetensors,
-} from "./safetensors.ts";
+import { floatToBf16, halfToFloat, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+import { readSafetensors } from "./safetensors_file.ts";
 
 /** Builds a file by hand, as another writer would (any dtype, raw bytes). */
 function handMade(

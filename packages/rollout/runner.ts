@@ -20,7 +20,6 @@ import {
   encodePieces,
   informationPieces,
   keptTurns,
-  openaiCounter,
   type ParsedTurn,
   parseTurn,
   promptPieces,
@@ -30,6 +29,7 @@ import {
   type Task,
   type TokenCodec,
 } from "@mempo/env";
+import { openaiCounter } from "@mempo/env/node";
 import { phase } from "@mempo/kernels";
 import { type RolloutConfig, resolveRolloutConfig } from "./config.ts";
 import { scoreMemories } from "./memory_contexts.ts";

@@ -4,13 +4,11 @@
  * transformers' `apply_chat_template(messages, add_generation_prompt=…)` renders it (the template sees
  * `messages`, `add_generation_prompt`, the special tokens by name and any extra variables given).
  *
- * `Tokenizer.load(dir)` reads it beside tokenizer.json: an added token listed only here is added to
+ * `loadTokenizer(dir)` (`@mempo/tokenizer/node`, files.ts) reads it beside tokenizer.json: an added token listed only here is added to
  * the tokenizer; one whose id disagrees with tokenizer.json is an error naming both files.
  *
  * Test: `npx vitest run hf_config_test.ts`.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import type { AddedToken } from "./spec.ts";
 
@@ -95,24 +93,6 @@ export function parseTokenizerConfig(json: unknown, source = "(in memory)"): Tok
     addedTokens,
     chatTemplate,
   };
-}
-
-/** Reads `<dir>/tokenizer_config.json` (strict UTF-8), or returns null when the directory has none. */
-export function readTokenizerConfig(dir: string): TokenizerConfig | null {
-  const file = join(dir, "tokenizer_config.json");
-  if (!existsSync(file)) return null;
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(file));
-  } catch (e) {
-    return fail(file, "$", `not readable as UTF-8 (${(e as Error).message})`);
-  }
-  try {
-    return parseTokenizerConfig(JSON.parse(text), file);
-  } catch (e) {
-    if (e instanceof SyntaxError) fail(file, "$", `not valid JSON (${e.message})`);
-    throw e;
-  }
 }
 
 /**

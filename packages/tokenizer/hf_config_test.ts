@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyChatTemplate, parseTokenizerConfig, readTokenizerConfig } from "./hf_config.ts";
+import { loadTokenizer, readTokenizerConfig, saveTokenizer } from "./files.ts";
+import { applyChatTemplate, parseTokenizerConfig } from "./hf_config.ts";
 import { Tokenizer } from "./tokenizer.ts";
 
 /** Qwen2's ChatML template, reduced to its message loop and generation prompt. */
@@ -17,7 +18,7 @@ function modelDir(config: (vocabSize: number) => object): { dir: string; tok: To
     vocabSize: 300,
     specialTokens: ["<|endoftext|>"],
   });
-  tok.save(join(dir, "tokenizer.json"));
+  saveTokenizer(tok, join(dir, "tokenizer.json"));
   writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(config(tok.vocabSize)));
   return { dir, tok };
 }
@@ -62,7 +63,7 @@ describe("tokenizer_config.json", () => {
       },
     }));
     const v = plain.vocabSize;
-    const tok = Tokenizer.load(dir);
+    const tok = loadTokenizer(dir);
     const cfg = readTokenizerConfig(dir)!;
     const text = applyChatTemplate(cfg, [{ role: "user", content: "the cat" }], {
       addGenerationPrompt: true,
@@ -79,13 +80,11 @@ describe("tokenizer_config.json", () => {
       added_tokens_decoder: { 0: { content: "<|im_start|>", special: true } },
     }));
     expect(tok.id("<|endoftext|>")).toBe(0);
-    expect(() => Tokenizer.load(dir)).toThrow(
+    expect(() => loadTokenizer(dir)).toThrow(
       /tokenizer_config\.json lists added token "<\|im_start\|>" as id 0, but .*tokenizer\.json has "<\|endoftext\|>" at id 0/,
     );
     const { dir: inBpe } = modelDir(() => ({ added_tokens_decoder: { 260: { content: "<|x|>" } } }));
-    expect(() => Tokenizer.load(inBpe)).toThrow(
-      /as id 260, but .*tokenizer\.json has the BPE token .* there/,
-    );
+    expect(() => loadTokenizer(inBpe)).toThrow(/as id 260, but .*tokenizer\.json has the BPE token .* there/);
     expect(() => parseTokenizerConfig({ chat_template: "{% for %}" }, "x/tokenizer_config.json")).toThrow(
       /x\/tokenizer_config\.json: chat_template: not a valid Jinja template/,
     );

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BYTE_TO_CHAR } from "./byte_level.ts";
+import { loadTokenizer, saveTokenizer } from "./files.ts";
 import { TokenizerFormatError } from "./hf_json.ts";
 import { PATTERNS } from "./pretokenize.ts";
 import { syntheticCorpus } from "./testing.ts";
@@ -97,8 +98,8 @@ describe("tokenizer.json: writing", () => {
     for (const pattern of ["gpt2", "cl100k", "qwen2"] as const) {
       const tok = Tokenizer.train(corpus, { vocabSize: 500, pattern });
       const file = join(dir, `${pattern}.json`);
-      tok.save(file);
-      const back = Tokenizer.load(file);
+      saveTokenizer(tok, file);
+      const back = loadTokenizer(file);
       expect(back.vocabSize).toBe(tok.vocabSize);
       expect(back.toJSON()).toEqual(tok.toJSON());
       const text = corpus.slice(0, 20).join("<mem>");
@@ -130,7 +131,7 @@ describe("tokenizer.json: writing", () => {
   it("loads a model directory holding tokenizer.json", () => {
     const sub = mkdtempSync(join(dir, "model-"));
     writeFileSync(join(sub, "tokenizer.json"), JSON.stringify(tinyJSON()));
-    expect(Array.from(Tokenizer.load(sub).encode("hello"))).toEqual([259]);
+    expect(Array.from(loadTokenizer(sub).encode("hello"))).toEqual([259]);
   });
 });
 
@@ -209,24 +210,24 @@ describe("tokenizer.json: malformed files name the field", () => {
       const input = name === "not an object" ? bad : j;
       const file = join(dir, `${name.replace(/\W+/g, "_")}.json`);
       writeFileSync(file, JSON.stringify(input));
-      expect(() => Tokenizer.load(file)).toThrow(TokenizerFormatError);
-      expect(() => Tokenizer.load(file)).toThrow(message);
-      expect(() => Tokenizer.load(file)).toThrow(`tokenizer.json at ${file}: `);
+      expect(() => loadTokenizer(file)).toThrow(TokenizerFormatError);
+      expect(() => loadTokenizer(file)).toThrow(message);
+      expect(() => loadTokenizer(file)).toThrow(`tokenizer.json at ${file}: `);
     });
   }
 
   it("invalid JSON and missing files name the file", () => {
     const file = join(dir, "broken.json");
     writeFileSync(file, "{ nope");
-    expect(() => Tokenizer.load(file)).toThrow(new RegExp(`tokenizer.json at ${file}: \\$: not valid JSON`));
+    expect(() => loadTokenizer(file)).toThrow(new RegExp(`tokenizer.json at ${file}: \\$: not valid JSON`));
     // a vocabulary entry in Latin-1 ("é" = 0xE9) is refused, not read as U+FFFD
     const latin1 = join(dir, "latin1.json");
     writeFileSync(
       latin1,
       Buffer.concat([Buffer.from('{"model": {"vocab": {"caf'), Buffer.from([0xe9]), Buffer.from('": 0}}}')]),
     );
-    expect(() => Tokenizer.load(latin1)).toThrow(`tokenizer.json at ${latin1}: $: not valid UTF-8`);
-    expect(() => Tokenizer.load(join(dir, "absent.json"))).toThrow(
+    expect(() => loadTokenizer(latin1)).toThrow(`tokenizer.json at ${latin1}: $: not valid UTF-8`);
+    expect(() => loadTokenizer(join(dir, "absent.json"))).toThrow(
       /cannot read tokenizer file .*absent\.json/,
     );
     expect(() => Tokenizer.fromJSON({})).toThrow("tokenizer.json at (in memory): model: missing");

@@ -1,17 +1,16 @@
 /**
  * @module @mempo/tokenizer — byte-level BPE with agent special tokens, Hugging Face tokenizer.json
  * load/save, token accounting with OpenAI encodings, and the ids-not-text rollout invariant.
- * See README.md. Test helpers (synthetic text, GPT-2's r50k_base as a Tokenizer) live in
+ * See README.md. No file access here, so it bundles for browsers: files and OpenAI token counts are in
+ * `@mempo/tokenizer/node`. Test helpers (synthetic text, GPT-2's r50k_base as a Tokenizer) live in
  * `@mempo/tokenizer/testing`.
  */
 export const PACKAGE = "@mempo/tokenizer";
 
-export { type CountEncoding, countTokens } from "./count.ts";
 export {
   applyChatTemplate,
   type ChatMessage,
   parseTokenizerConfig,
-  readTokenizerConfig,
   type TokenizerConfig,
 } from "./hf_config.ts";
 export { TokenizerFormatError } from "./hf_json.ts";

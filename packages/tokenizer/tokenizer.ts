@@ -12,10 +12,8 @@
  * new TextDecoder().decode(new TextEncoder().encode(s)). Tested in tokenizer_test.ts and
  * roundtrip_test.ts.
  */
-import { mergeAddedTokens, readTokenizerConfig } from "./hf_config.ts";
-import { readFileSync, writeFileSync } from "node:fs";
 import { BpeModel, IdBuffer } from "./bpe.ts";
-import { specFromJSON, specToJSON, TokenizerFormatError } from "./hf_json.ts";
+import { specFromJSON, specToJSON } from "./hf_json.ts";
 import { compilePattern, forEachSplit, nextCodePoint } from "./pretokenize.ts";
 import type { AddedToken, SplitBehavior, TokenizerSpec } from "./spec.ts";
 import { type TrainOptions, trainSpec } from "./train.ts";
@@ -133,47 +131,6 @@ export class Tokenizer {
   /** Reads a Hugging Face tokenizer.json object; `source` names it in errors (a file path). */
   static fromJSON(json: unknown, source?: string): Tokenizer {
     return new Tokenizer(specFromJSON(json, source));
-  }
-
-  /**
-   * Reads a Hugging Face tokenizer.json file, or a model directory holding one — then also its
-   * tokenizer_config.json when present (added tokens listed only there are added; see hf_config.ts).
-   */
-  static load(path: string): Tokenizer {
-    const isFile = /\.json$/i.test(path);
-    const file = isFile ? path : `${path.replace(/\/$/, "")}/tokenizer.json`;
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new Error(`cannot read tokenizer file ${file}: ${(e as Error).message}`);
-    }
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      throw new TokenizerFormatError(
-        file,
-        "$",
-        "not valid UTF-8 (the file is corrupt or in another encoding)",
-      );
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new TokenizerFormatError(file, "$", `not valid JSON (${(e as Error).message})`);
-    }
-    const config = isFile ? null : readTokenizerConfig(path);
-    if (config !== null && json !== null && typeof json === "object") {
-      mergeAddedTokens(json as Record<string, unknown>, config, file);
-    }
-    return Tokenizer.fromJSON(json, file);
-  }
-
-  /** Writes the Hugging Face tokenizer.json format. */
-  save(path: string): void {
-    writeFileSync(path, `${JSON.stringify(this.toJSON(), null, 2)}\n`);
   }
 
   /** The Hugging Face tokenizer.json object. */

@@ -31,11 +31,9 @@ import {
   generateWorld,
   makeTask,
   type QARecord,
-  readCorpus,
-  readQA,
   type Task,
-  writeJsonl,
 } from "@mempo/env";
+import { loadBM25Index, readCorpus, readQA, saveBM25Index, writeJsonl } from "@mempo/env/node";
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import { type Run, readJsonSync, requireFile } from "../run_dir.ts";
@@ -122,10 +120,10 @@ export async function dataStage(run: Run): Promise<Data> {
   const { train, eval: evalSets } = splitTasks(world.qa, evalWorld.qa, cfg);
   await writeJsonl(run.path("corpus"), world.documents);
   await writeJsonl(run.path("qa"), world.qa);
-  await world.index.save(run.path("index"));
+  await saveBM25Index(world.index, run.path("index"));
   await writeJsonl(run.path("evalCorpus"), evalWorld.documents);
   await writeJsonl(run.path("evalQa"), evalWorld.qa);
-  await evalWorld.index.save(run.path("evalIndex"));
+  await saveBM25Index(evalWorld.index, run.path("evalIndex"));
   await writeTasks(run, train, evalSets);
   run.log(
     `data: training world ${world.documents.length} passages → ${train.length} training tasks (N = ${cfg.trainObjectives.join("/")}); ` +
@@ -173,7 +171,7 @@ async function userDataStage(run: Run): Promise<Data> {
   let index: BM25Index | null = null;
   if (documents.length > 0) {
     index = BM25Index.build(documents);
-    await index.save(run.path("index"));
+    await saveBM25Index(index, run.path("index"));
   }
   await writeJsonl(run.path("qa"), qa);
   await writeTasks(run, train, evalSets);
@@ -244,7 +242,7 @@ async function writeTasks(run: Run, train: Task[], evalSets: Data["eval"]): Prom
 async function loadWorld(run: Run, files: ["corpus", "qa", "index"] | ["evalCorpus", "evalQa", "evalIndex"]) {
   const documents = await collect(readCorpus(requireFile(run, files[0], "data")));
   const qa = await collect(readQA(requireFile(run, files[1], "data")));
-  const index = await BM25Index.load(requireFile(run, files[2], "data"));
+  const index = await loadBM25Index(requireFile(run, files[2], "data"));
   return { documents, qa, index };
 }
 
@@ -294,7 +292,7 @@ export async function loadData(run: Run): Promise<Data> {
   if (userData(cfg)) {
     const qa = await collect(readQA(requireFile(run, "qa", "data")));
     const documents = await userCorpus(cfg);
-    const index = existsSync(run.path("index")) ? await BM25Index.load(run.path("index")) : null;
+    const index = existsSync(run.path("index")) ? await loadBM25Index(run.path("index")) : null;
     const world = { documents, qa, index: searchWith(cfg, index, run.path("index")) };
     const t = readTasks(requireFile(run, "tasks", "data"));
     const evalSets = Object.entries(t.eval)

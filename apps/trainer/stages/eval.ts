@@ -23,7 +23,8 @@
  */
 import { appendFileSync, existsSync, rmSync } from "node:fs";
 import { codecCounter, normalizeMem1, type Retriever, type Task, tokenUsage } from "@mempo/env";
-import { loadModel, type Model } from "@mempo/model";
+import type { Model } from "@mempo/model";
+import { loadModel } from "@mempo/model/node";
 import { modelPolicy, type Rollout, type RolloutGroup, runGroups } from "@mempo/rollout";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { loadRunModel } from "../checkpoint.ts";

@@ -37,8 +37,10 @@ import {
   splitContents,
   Teacher,
 } from "@mempo/env";
-import { AdamW, Model, type SeqItem, saveCheckpoint, sftStep } from "@mempo/model";
+import { AdamW, Model, type SeqItem, sftStep } from "@mempo/model";
+import { saveCheckpoint } from "@mempo/model/node";
 import { Tokenizer } from "@mempo/tokenizer";
+import { saveTokenizer } from "@mempo/tokenizer/node";
 import { modelConfig } from "./sft.ts";
 
 export interface PretrainOptions {
@@ -148,7 +150,7 @@ export async function pretrain(o: PretrainOptions): Promise<Model> {
     ...(await teacherTranscripts(0, 300)),
   ];
   const tok = Tokenizer.train(corpus, { vocabSize: o.vocabSize });
-  tok.save(join(o.out, "tokenizer.json"));
+  saveTokenizer(tok, join(o.out, "tokenizer.json"));
   o.log(`pretrain: tokenizer ${tok.vocabSize} ids from ${corpus.length} texts (${elapsed().toFixed(1)} s)`);
   const model = Model.init(modelConfig({ preset: o.preset, maxSeqLen: o.maxSeqLen }, tok.vocabSize), {
     seed: o.seed,
@@ -170,7 +172,7 @@ export async function pretrain(o: PretrainOptions): Promise<Model> {
     await saveCheckpoint(dir, model, {
       extra: { stage: "pretrain", step, loss, worlds: stream.worldsUsed, seconds: Math.round(elapsed()) },
     });
-    tok.save(join(dir, "tokenizer.json"));
+    saveTokenizer(tok, join(dir, "tokenizer.json"));
     const { log: _, ...opts } = o;
     writeFileSync(
       join(dir, "pretrain.json"),

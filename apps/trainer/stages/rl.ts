@@ -19,7 +19,8 @@
  */
 import { ANSWER_THOUGHT, Rng } from "@mempo/env";
 import { phase } from "@mempo/kernels";
-import { AdamW, type LoadedCheckpoint, loadModel, type Model } from "@mempo/model";
+import { AdamW, type Model } from "@mempo/model";
+import { type LoadedCheckpoint, loadModel } from "@mempo/model/node";
 import { computeAdvantages, memoryAdvantages, memoryRewards, trajectoryRewards } from "@mempo/rl";
 import {
   groupIds,

@@ -8,7 +8,14 @@
  * Test: serve_test.ts (mempo data + eval through a running `mempo serve`).
  */
 import { existsSync } from "node:fs";
-import { BM25Index, collect, readCorpus, type RetrievalServer, startRetrievalServer } from "@mempo/env";
+import { BM25Index, collect } from "@mempo/env";
+import {
+  loadBM25Index,
+  readCorpus,
+  type RetrievalServer,
+  saveBM25Index,
+  startRetrievalServer,
+} from "@mempo/env/node";
 import type { Config } from "../config.ts";
 
 /** Builds or loads the index and starts listening; resolves with the running server. */
@@ -20,7 +27,7 @@ export async function startServe(
   const s = config.serve;
   let index: BM25Index;
   if (s.index !== "" && existsSync(s.index)) {
-    index = await BM25Index.load(s.index);
+    index = await loadBM25Index(s.index);
     log(`serve: BM25 index loaded from ${s.index}`);
   } else {
     if (corpus === "")
@@ -32,7 +39,7 @@ export async function startServe(
       `serve: BM25 index of ${docs.length} passages from ${corpus} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
     if (s.index !== "") {
-      await index.save(s.index);
+      await saveBM25Index(index, s.index);
       log(`serve: index saved to ${s.index} (loaded from there next time)`);
     }
   }

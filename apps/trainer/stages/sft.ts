@@ -21,7 +21,6 @@ import {
 } from "@mempo/env";
 import {
   AdamW,
-  loadModel,
   Model,
   type ModelConfig,
   PRESETS,
@@ -30,6 +29,7 @@ import {
   type SeqItem,
   sftStep,
 } from "@mempo/model";
+import { loadModel } from "@mempo/model/node";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { baseDir } from "../base.ts";
 import { saveRunCheckpoint } from "../checkpoint.ts";

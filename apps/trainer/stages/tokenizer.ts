@@ -9,6 +9,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@mempo/tokenizer";
+import { loadTokenizer as readTokenizerFile, saveTokenizer } from "@mempo/tokenizer/node";
 import { baseDir } from "../base.ts";
 import { type Run, requireFile } from "../run_dir.ts";
 import { type Data, hasTeacherPlans } from "./data.ts";
@@ -25,16 +26,16 @@ export async function tokenizerStage(run: Run, data: Data): Promise<Tokenizer> {
   const cfg = run.config.tokenizer;
   const given = givenTokenizerDir(run.config);
   if (given !== null) {
-    const tok = Tokenizer.load(given);
-    tok.save(run.path("tokenizer"));
+    const tok = readTokenizerFile(given);
+    saveTokenizer(tok, run.path("tokenizer"));
     run.log(`tokenizer: ${tok.vocabSize} ids, from ${given}`);
     run.metric({ stage: "tokenizer", vocabSize: tok.vocabSize, from: given });
     return tok;
   }
   const base = baseDir(run.config.model.base);
   if (base !== null) {
-    const tok = Tokenizer.load(base);
-    tok.save(run.path("tokenizer"));
+    const tok = readTokenizerFile(base);
+    saveTokenizer(tok, run.path("tokenizer"));
     run.log(`tokenizer: ${tok.vocabSize} ids, the base's (${base})`);
     run.metric({ stage: "tokenizer", vocabSize: tok.vocabSize, base });
     return tok;
@@ -52,7 +53,7 @@ export async function tokenizerStage(run: Run, data: Data): Promise<Tokenizer> {
   const tok = Tokenizer.train([...data.documents.map((d) => d.contents), ...transcripts], {
     vocabSize: cfg.vocabSize,
   });
-  tok.save(run.path("tokenizer"));
+  saveTokenizer(tok, run.path("tokenizer"));
   const s = (performance.now() - t0) / 1000;
   run.log(
     `tokenizer: ${tok.vocabSize} ids from ${data.documents.length} passages + ${transcripts.length} teacher turns (${s.toFixed(1)} s)`,
@@ -64,5 +65,5 @@ export async function tokenizerStage(run: Run, data: Data): Promise<Tokenizer> {
 /** The given tokenizer (`tokenizer.from` / `model.from`), else tokenizer.json of the run directory. */
 export function loadTokenizer(run: Run): Tokenizer {
   const given = givenTokenizerDir(run.config);
-  return Tokenizer.load(given ?? requireFile(run, "tokenizer", "tokenizer"));
+  return readTokenizerFile(given ?? requireFile(run, "tokenizer", "tokenizer"));
 }

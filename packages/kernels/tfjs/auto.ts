@@ -4,7 +4,8 @@
  * `MEMPO_BACKEND=tfjs <any command>` runs on TensorFlow.js with no code change. A failed
  * initialisation rejects, and backends/all.ts records the reason for getBackend()/setBackend().
  */
-const wanted = typeof process !== "undefined" && process.env?.MEMPO_BACKEND === "tfjs";
+import { envVar } from "../env.ts";
+
+const wanted = envVar("MEMPO_BACKEND") === "tfjs";
 const { initTfjs } = await import("./mod.ts");
 if (wanted) await initTfjs();
-export {};

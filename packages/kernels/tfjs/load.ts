@@ -65,7 +65,9 @@ export function loadError(flavor: TfjsFlavor, e: unknown): Error {
 /** Imports @tensorflow/tfjs-core, or explains how to install it. */
 export async function importCore(): Promise<Tf> {
   try {
-    const mod = (await import("@tensorflow/tfjs-core")) as Tf & { default?: Tf };
+    // A computed specifier: TensorFlow.js is an optional peer that bundlers must not require.
+    const core = "@tensorflow/tfjs-core";
+    const mod = (await import(/* @vite-ignore */ core)) as Tf & { default?: Tf };
     return typeof mod.tensor === "function" ? mod : (mod.default as Tf);
   } catch (e) {
     if (isNotInstalled(e, "@tensorflow/tfjs-core")) {

@@ -16,6 +16,7 @@
  *
  * Test: packages/kernels/tfjs/tfjs_test.ts, tfjs/spec_test.ts.
  */
+import { envVar } from "../env.ts";
 import type { KernelName } from "../kernel_types.ts";
 import {
   backendFailed,
@@ -65,7 +66,7 @@ let info: TfjsInfo | null = null;
 let starting: Promise<TfjsInfo> | null = null;
 
 function envFlavor(): TfjsFlavor | "auto" {
-  const v = typeof process !== "undefined" ? process.env?.MEMPO_TFJS_BACKEND : undefined;
+  const v = envVar("MEMPO_TFJS_BACKEND");
   if (v === undefined || v === "" || v === "auto") return "auto";
   if (!(v in TFJS_FLAVORS)) {
     throw new Error(

@@ -6,15 +6,12 @@
  * The host writes a block with `WasmEngine.run(kernel, fields, parallel)`, whose `fields` type is
  * derived from this table (a missing or unknown field is a type error). The AssemblyScript side
  * reads it through assembly/args.ts, generated from this table (`asArgsSource()`): one namespace
- * per kernel with a typed reader per field, e.g. `MatmulArgs.M(args)`. `ensureKernelsBuilt()` (and
- * `npm run build -w @mempo/kernels`) writes assembly/args.ts whenever it differs from the table, before
+ * per kernel with a typed reader per field, e.g. `MatmulArgs.M(args)`. `ensureKernelsBuilt()` (dev_build.ts,
+ * and `npm run build -w @mempo/kernels`) writes assembly/args.ts whenever it differs from the table, before
  * building, so the two sides cannot disagree; the generated file is not kept in git.
  *
  * Test: packages/kernels/wasm/args_test.ts.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
 type Kind = "ptr" | "i32" | "f32" | "bool";
 type Layout = Readonly<Record<string, Kind>>;
 
@@ -145,26 +142,4 @@ export function asArgsSource(): string {
     lines.push("}");
   }
   return `${lines.join("\n")}\n`;
-}
-
-/** Where the generated readers live. */
-export const AS_ARGS_FILE = fileURLToPath(new URL("./assembly/args.ts", import.meta.url));
-
-/**
- * Writes `file` (assembly/args.ts) when it is missing or differs from `asArgsSource()`, so the
- * AssemblyScript side always reads the layouts the host writes; a rewrite makes the build stale.
- * @returns whether it wrote
- */
-export function writeAsArgs(file = AS_ARGS_FILE): boolean {
-  let have = "";
-  try {
-    have = readFileSync(file, "utf8");
-  } catch {}
-  if (have === asArgsSource()) return false;
-  writeFileSync(file, asArgsSource());
-  return true;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url) && writeAsArgs()) {
-  console.log(`kernels: wrote ${AS_ARGS_FILE}`);
 }

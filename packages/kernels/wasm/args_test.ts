@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ARGS_WORDS, AS_ARGS_FILE, asArgsSource, KERNELS, wordsOf, writeAsArgs } from "./args.ts";
+import { ARGS_WORDS, asArgsSource, KERNELS, wordsOf } from "./args.ts";
 import { BUILD_DIR, VARIANTS } from "./build.mjs";
-import { ensureKernelsBuilt } from "./engine.ts";
+import { AS_ARGS_FILE, ensureKernelsBuilt, writeAsArgs } from "./dev_build.ts";
 import { relaxedSimdSupported } from "./simd_detect.ts";
 
 beforeAll(ensureKernelsBuilt, 60_000);

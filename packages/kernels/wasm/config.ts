@@ -1,14 +1,17 @@
 /**
  * Configuration of the wasm engine, with documented defaults and environment overrides.
  *
- *   MEMPO_THREADS      threads including the calling one (default: os.availableParallelism())
+ *   MEMPO_THREADS      threads including the calling one (default: os.availableParallelism() on Node;
+ *                      in a browser navigator.hardwareConcurrency when cross-origin isolated, else 1)
  *   MEMPO_WASM_SIMD    "auto" (relaxed SIMD when the engine supports it), "relaxed" or "baseline"
  *   MEMPO_WASM_MAX_MB  maximum size of the shared memory in MiB (default 4096, the wasm32 limit)
  *   MEMPO_WASM_SPIN    how many polls a worker spins before sleeping on Atomics.wait (default 20000)
  *
+ * Where the runtime has no environment (browsers) the defaults apply; pass a config to `initWasm()`.
+ *
  * Test: packages/kernels/wasm/engine_test.ts.
  */
-import { availableParallelism } from "node:os";
+import host from "#wasm-host";
 
 export type SimdMode = "auto" | "relaxed" | "baseline";
 
@@ -26,7 +29,7 @@ export interface WasmConfig {
 }
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
+  const raw = host.env(name);
   if (raw === undefined || raw === "") return fallback;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min || v > max) {
@@ -39,12 +42,12 @@ function envInt(name: string, fallback: number, min: number, max: number): numbe
 
 /** The default configuration, read from the environment. */
 export function defaultConfig(): WasmConfig {
-  const simd = process.env.MEMPO_WASM_SIMD ?? "auto";
+  const simd = host.env("MEMPO_WASM_SIMD") ?? "auto";
   if (simd !== "auto" && simd !== "relaxed" && simd !== "baseline") {
     throw new Error(`MEMPO_WASM_SIMD=${simd}: expected "auto", "relaxed" or "baseline".`);
   }
   return {
-    threads: envInt("MEMPO_THREADS", availableParallelism(), 1, 256),
+    threads: envInt("MEMPO_THREADS", host.defaultThreads(), 1, 256),
     simd,
     maxMemoryMB: envInt("MEMPO_WASM_MAX_MB", 4096, 16, 4096),
     spin: envInt("MEMPO_WASM_SPIN", 20000, 0, 1e9),

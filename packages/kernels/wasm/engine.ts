@@ -8,16 +8,15 @@
  * thread, then tensor storage (alloc.ts). The module keeps no static data, so every thread can
  * instantiate it over the same memory.
  *
- * Test: packages/kernels/wasm/engine_test.ts.
+ * The runtime-specific parts (reading the .wasm files, workers, thread count) come from the host
+ * (host.ts). Test: packages/kernels/wasm/engine_test.ts.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { Allocator } from "./alloc.ts";
-import { ARGS_WORDS, type ArgsOf, KERNELS, type KernelExport, wordsOf, writeAsArgs } from "./args.ts";
-import { BUILD_DIR, buildKernels, sourcesMtime, VARIANTS } from "./build.mjs";
+import { ARGS_WORDS, type ArgsOf, KERNELS, type KernelExport, wordsOf } from "./args.ts";
 import { defaultConfig, type WasmConfig } from "./config.ts";
 import { CONTROL_BYTES, Pool } from "./pool.ts";
 import { relaxedSimdSupported, simdSupported } from "./simd_detect.ts";
+import host from "#wasm-host";
 
 const CTL = 0;
 const ARGS = 256;
@@ -35,29 +34,35 @@ type Exports = Record<KernelExport, (args: number) => void> & {
   SCRATCH_BYTES: WebAssembly.Global;
 };
 
-/**
- * Builds build/kernels*.wasm when missing or older than the AssemblyScript sources, after writing the
- * argument readers (assembly/args.ts) from the layouts in args.ts when they differ.
- */
-export async function ensureKernelsBuilt(): Promise<void> {
-  writeAsArgs();
-  const src = await sourcesMtime();
-  const stale = Object.values(VARIANTS).some((v) => {
-    const f = join(BUILD_DIR, v.file);
-    return !existsSync(f) || statSync(f).mtimeMs < src;
-  });
-  if (stale) await buildKernels({ quiet: true });
+/** The two builds (wasm/build.mjs), as URLs beside this module that bundlers can follow. */
+export const WASM_FILES = {
+  baseline: new URL("../build/kernels.wasm", import.meta.url),
+  relaxed: new URL("../build/kernels-relaxed.wasm", import.meta.url),
+} as const;
+
+/** Builds compiled by `initWasm()` (fetched), used instead of reading the files. */
+const compiled: { baseline?: WebAssembly.Module; relaxed?: WebAssembly.Module } = {};
+
+/** Remembers a module compiled elsewhere (initWasm) for the engines created after it. */
+export function provideModule(variant: "baseline" | "relaxed", module: WebAssembly.Module): void {
+  compiled[variant] = module;
 }
 
 function loadModule(relaxed: boolean): WebAssembly.Module {
-  const file = join(BUILD_DIR, relaxed ? VARIANTS.relaxed.file : VARIANTS.baseline.file);
-  if (!existsSync(file)) {
+  const variant = relaxed ? "relaxed" : "baseline";
+  const have = compiled[variant];
+  if (have) return have;
+  const bytes = host.readFile(WASM_FILES[variant]);
+  if (bytes === null) {
     throw new Error(
-      `wasm backend: ${file} is missing. Fix: run \`npm run build -w @mempo/kernels\` ` +
-        `(or await ensureKernelsBuilt() before creating the engine).`,
+      "wasm backend: this runtime cannot read build/kernels.wasm synchronously. " +
+        'Fix: `await initWasm()` (from "@mempo/kernels/wasm") before the first wasm tensor; pass ' +
+        "{ baseUrl } when a bundler served the build/ files from another place.",
     );
   }
-  return new WebAssembly.Module(readFileSync(file));
+  const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  compiled[variant] = module;
+  return module;
 }
 
 export class WasmEngine {
@@ -75,7 +80,10 @@ export class WasmEngine {
   constructor(config: Partial<WasmConfig> = {}) {
     this.config = { ...defaultConfig(), ...config };
     if (!simdSupported()) {
-      throw new Error("wasm backend: this JavaScript engine has no WebAssembly SIMD. Fix: use Node ≥ 16.4.");
+      throw new Error(
+        "wasm backend: this JavaScript engine has no WebAssembly SIMD. Fix: use Node ≥ 16.4, Deno, or a " +
+          "browser from 2021 on (Chrome 91, Firefox 89, Safari 16.4).",
+      );
     }
     const mode = this.config.simd;
     this.relaxed = mode === "relaxed" || (mode === "auto" && relaxedSimdSupported());
@@ -84,7 +92,15 @@ export class WasmEngine {
     }
     const module = loadModule(this.relaxed);
     const maxPages = Math.floor((this.config.maxMemoryMB * 2 ** 20) / PAGE);
-    this.memory = new WebAssembly.Memory({ initial: 256, maximum: maxPages, shared: true });
+    try {
+      this.memory = new WebAssembly.Memory({ initial: 256, maximum: maxPages, shared: true });
+    } catch (e) {
+      throw new Error(
+        `wasm backend: this runtime cannot create a shared WebAssembly.Memory (${e instanceof Error ? e.message : e}). ` +
+          "Fix: in a browser, serve the page cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, " +
+          "Cross-Origin-Embedder-Policy: require-corp).",
+      );
+    }
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.#ex = instance.exports as unknown as Exports;
     this.heap = new Allocator(this.memory, HEAP, maxPages * PAGE);
@@ -199,4 +215,20 @@ let shared: WasmEngine | null = null;
 export function getEngine(): WasmEngine {
   shared ??= new WasmEngine();
   return shared;
+}
+
+/** Whether the process-wide engine exists yet. */
+export function hasEngine(): boolean {
+  return shared !== null;
+}
+
+/** Makes `engine` the process-wide engine (initWasm); only before the first wasm tensor. */
+export function setEngine(engine: WasmEngine): void {
+  if (shared !== null && shared !== engine) {
+    throw new Error(
+      "initWasm: the wasm engine already runs (a wasm tensor was created before). " +
+        "Fix: call initWasm() once, before creating wasm tensors.",
+    );
+  }
+  shared = engine;
 }

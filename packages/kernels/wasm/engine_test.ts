@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "./config.ts";
-import { ensureKernelsBuilt, WasmEngine } from "./engine.ts";
+import { ensureKernelsBuilt } from "./dev_build.ts";
+import { WasmEngine } from "./engine.ts";
 import { launchMatmul } from "./kernels/matmul.ts";
 import { relaxedSimdSupported, simdSupported } from "./simd_detect.ts";
 

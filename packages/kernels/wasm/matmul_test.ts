@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WasmEngine } from "./engine.ts";
-import { ensureKernelsBuilt } from "./engine.ts";
+import { ensureKernelsBuilt } from "./dev_build.ts";
 import { launchMatmul, type MatmulPtrs } from "./kernels/matmul.ts";
 import { fillRandom, maxRelErr, testEngines } from "./test_util.ts";
 

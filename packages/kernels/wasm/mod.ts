@@ -1,14 +1,15 @@
 /**
  * @module wasm backend — registers the "wasm" backend and its kernels on import (backends/all.ts
- * imports this file). Cheap to import: the engine starts on the first allocation; the one-time build
- * of build/kernels*.wasm runs here only when the binaries are missing or stale.
+ * imports this file). Cheap to import: the engine starts on the first allocation (Node, Deno) or in
+ * `await initWasm()` (browsers, which fetch the .wasm); in a source checkout the one-time build of
+ * build/kernels*.wasm runs here when the binaries are missing or stale.
  *
  * Accelerated kernels are listed in WASM_KERNELS; every other kernel falls back to "ts".
  */
 import type { KernelMap, KernelName } from "../kernel_types.ts";
 import { registerBackend, registerKernel } from "../registry.ts";
+import host from "#wasm-host";
 import { wasmBackend } from "./backend.ts";
-import { ensureKernelsBuilt } from "./engine.ts";
 import {
   adamw,
   gelu,
@@ -34,7 +35,8 @@ import {
 } from "./kernels/rows.ts";
 
 export { type WasmBackendInfo, wasmBackend } from "./backend.ts";
-export { getEngine, WasmEngine } from "./engine.ts";
+export { getEngine, WASM_FILES, WasmEngine } from "./engine.ts";
+export { initWasm, type WasmInitOptions } from "./init.ts";
 
 /** Kernels the wasm backend implements itself. */
 export const WASM_KERNELS: Partial<KernelMap> = {
@@ -68,7 +70,7 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   rope,
 };
 
-await ensureKernelsBuilt();
+await host.ensureBuilt();
 registerBackend(wasmBackend);
 for (const [kernelName, fn] of Object.entries(WASM_KERNELS)) {
   registerKernel({

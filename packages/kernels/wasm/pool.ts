@@ -1,6 +1,7 @@
 /**
  * Thread pool over one shared WebAssembly.Memory: the calling thread plus `threads − 1` workers
- * (worker.mjs), each with its own instance of the kernels module.
+ * (worker_source.ts, started by the host: worker_threads on Node, Web Workers elsewhere), each with
+ * its own instance of the kernels module.
  *
  * Protocol (one control word STATE = generation << 9 | CLOSED << 8 | active count):
  * - run(): the caller writes the kernel index and argument pointer, publishes a new generation
@@ -9,12 +10,14 @@
  * - a worker joins a job by compare-exchanging active + 1 (only while open), runs the kernel, and
  *   decrements active when done.
  * - when the caller runs out of units it sets CLOSED (no more joiners) and waits (spin, then
- *   Atomics.wait) until active = 0. A worker that was asleep never delays a job: it simply misses it.
+ *   Atomics.wait where the host allows it; a browser's main thread only spins) until active = 0. A
+ *   worker that was asleep never delays a job: it simply misses it.
  * Kernels must therefore be a bag of independent units (multi-phase work = several run() calls).
  *
  * Test: packages/kernels/wasm/engine_test.ts (thread counts 1 and 2).
  */
-import { Worker } from "node:worker_threads";
+import host from "#wasm-host";
+import type { HostWorker } from "./host.ts";
 
 const STATE = 0;
 const FN = 1;
@@ -40,7 +43,7 @@ export interface PoolOptions {
 }
 
 export class Pool {
-  readonly workers: Worker[] = [];
+  readonly workers: HostWorker[] = [];
   readonly #w: Int32Array;
   readonly #spin: number;
   readonly #names: readonly string[];
@@ -51,22 +54,9 @@ export class Pool {
     this.#w.fill(0);
     this.#spin = o.spin;
     this.#names = o.kernels;
-    const url = new URL("./worker.mjs", import.meta.url);
     for (const [i, scratch] of o.scratch.entries()) {
-      const w = new Worker(url, {
-        workerData: {
-          module: o.module,
-          memory: o.memory,
-          ctl: o.ctl,
-          scratch,
-          tid: i + 1,
-          kernels: o.kernels,
-          spin: o.spin,
-        },
-      });
-      w.unref();
-      w.on("error", (e) => console.error("wasm backend: worker failed:", e));
-      this.workers.push(w);
+      const { module, memory, ctl, kernels, spin } = o;
+      this.workers.push(host.startWorker({ module, memory, ctl, scratch, tid: i + 1, kernels, spin }));
     }
   }
 
@@ -89,7 +79,7 @@ export class Pool {
       let s = Atomics.or(w, STATE, CLOSED) | CLOSED;
       let i = 0;
       while ((s & 0xff) !== 0) {
-        if (++i > this.#spin) Atomics.wait(w, STATE, s);
+        if (++i > this.#spin && host.canBlock) Atomics.wait(w, STATE, s);
         s = Atomics.load(w, STATE);
       }
     }

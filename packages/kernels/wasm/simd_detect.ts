@@ -1,12 +1,12 @@
 /**
  * Relaxed-SIMD detection. V8 ships `f32x4.relaxed_madd` from 11.4 (Node 22); Node 20's V8 11.3 has it
- * behind --experimental-wasm-relaxed-simd, which can be switched on at run time before compiling.
+ * behind --experimental-wasm-relaxed-simd, which the Node host switches on at run time before compiling.
  * We try the flag, then validate a one-function module that uses relaxed_madd; a false result means
  * the baseline SIMD128 build is used.
  *
  * Test: packages/kernels/wasm/engine_test.ts.
  */
-import { setFlagsFromString } from "node:v8";
+import host from "#wasm-host";
 
 /** (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)) */
 const RELAXED_PROBE = new Uint8Array([
@@ -27,11 +27,7 @@ export function relaxedSimdSupported(): boolean {
   if (relaxed !== undefined) return relaxed;
   relaxed = WebAssembly.validate(RELAXED_PROBE);
   if (!relaxed) {
-    try {
-      setFlagsFromString("--experimental-wasm-relaxed-simd");
-    } catch {
-      // Not V8, or the flag is gone: keep the baseline build.
-    }
+    host.enableRelaxedSimd();
     relaxed = WebAssembly.validate(RELAXED_PROBE);
   }
   return relaxed;

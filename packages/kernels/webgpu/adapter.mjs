@@ -31,7 +31,7 @@ const WANTED_LIMITS = [
 /** True when a Vulkan loader library is present (so trying Vulkan will not just print a warning). */
 async function hasVulkanLoader() {
   if (typeof process === "undefined" || process.platform !== "linux") return true;
-  const { existsSync } = await import("node:fs");
+  const { existsSync } = process.getBuiltinModule("node:fs"); // not an import: browsers bundle this file
   const dirs = [
     ...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
     "/usr/lib/x86_64-linux-gnu",
@@ -71,7 +71,9 @@ export async function acquireDevice(opts = {}) {
     if (typeof process !== "undefined") process.env.EGL_PLATFORM ??= "surfaceless";
     let dawn;
     try {
-      dawn = await import("webgpu");
+      // A computed specifier: bundlers for browsers must not pull in Dawn (navigator.gpu is used there).
+      const dawnPackage = "webgpu";
+      dawn = await import(/* @vite-ignore */ dawnPackage);
     } catch (e) {
       throw new Error(
         `webgpu: the "webgpu" npm package (Dawn) could not be loaded (${e instanceof Error ? e.message : e}). ` +

@@ -4,9 +4,10 @@
  * nothing (import `@mempo/kernels/webgpu` and call `initWebGPU()` yourself). A failed initialisation
  * rejects, and backends/all.ts records the reason for getBackend()/setBackend() to report.
  */
-const wanted = typeof process !== "undefined" && process.env?.MEMPO_BACKEND === "webgpu";
+import { envVar } from "../env.ts";
+
+const wanted = envVar("MEMPO_BACKEND") === "webgpu";
 if (wanted) {
   const { initWebGPU } = await import("./mod.ts");
   await initWebGPU();
 }
-export {};

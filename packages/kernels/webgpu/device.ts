@@ -75,7 +75,8 @@ export class GpuDevice {
       const { device, info } = await acquireDevice({ backend, powerPreference });
       return new GpuDevice(info, null, new Executor(device));
     }
-    const { Worker } = await import("node:worker_threads");
+    // Through process.getBuiltinModule, not an import: this module is also bundled for browsers.
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     const w = new Worker(new URL("./worker.mjs", import.meta.url), {
       workerData: { backend, powerPreference },
     }) as unknown as WorkerLike;

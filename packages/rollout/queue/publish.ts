@@ -12,7 +12,8 @@
  * Test: `npx vitest run queue/publish_test.ts`.
  */
 import { basename, join } from "node:path";
-import { loadModel, type Model, saveCheckpoint } from "@mempo/model";
+import type { Model } from "@mempo/model";
+import { loadModel, saveCheckpoint } from "@mempo/model/node";
 import { z } from "zod";
 import { modelPolicy } from "../model_policy.ts";
 import type { VersionedPolicy } from "./executor.ts";

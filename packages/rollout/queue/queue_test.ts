@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Retriever, Task } from "@mempo/env";
+import { saveBM25Index } from "@mempo/env/node";
 import { Model, preset } from "@mempo/model";
+import { saveTokenizer } from "@mempo/tokenizer/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { modelPolicy } from "../model_policy.ts";
 import type { RolloutEnv } from "../runner.ts";
@@ -119,8 +121,8 @@ describe.skipIf(missing !== null)("QueueExecutor + workers on redis-server", () 
   async function workerRunDir(name: string): Promise<string> {
     const runDir = join(tmp, name);
     mkdirSync(runDir);
-    await index.save(join(runDir, "index.bin"));
-    tok.save(join(runDir, "tokenizer.json"));
+    await saveBM25Index(index, join(runDir, "index.bin"));
+    saveTokenizer(tok, join(runDir, "tokenizer.json"));
     return runDir;
   }
 

@@ -20,9 +20,11 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BM25Index, buildTasks, generateWorld } from "@mempo/env";
+import { saveBM25Index } from "@mempo/env/node";
 import { listBackends, setBackend } from "@mempo/kernels";
 import { Model, preset } from "@mempo/model";
 import { Tokenizer } from "@mempo/tokenizer";
+import { saveTokenizer } from "@mempo/tokenizer/node";
 import { modelPolicy } from "../model_policy.ts";
 import type { RolloutGroup } from "../rollout.ts";
 import { InProcessExecutor, type RolloutExecutor } from "./executor.ts";
@@ -55,8 +57,8 @@ const tok = Tokenizer.train(
   world.documents.slice(0, 1500).map((d) => d.contents),
   { vocabSize: 2048 },
 );
-await index.save(join(runDir, "index.bin"));
-tok.save(join(runDir, "tokenizer.json"));
+await saveBM25Index(index, join(runDir, "index.bin"));
+saveTokenizer(tok, join(runDir, "tokenizer.json"));
 const tasks = buildTasks(world.questions, 2).slice(0, TASKS);
 const env = { retriever: index, tokenizer: tok };
 const model = Model.init(preset("default", { vocabSize: tok.vocabSize }), { seed: 1, backend });

@@ -19,8 +19,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { BM25Index } from "@mempo/env";
-import { Tokenizer } from "@mempo/tokenizer";
+import { loadBM25Index } from "@mempo/env/node";
+import type { Tokenizer } from "@mempo/tokenizer";
+import { loadTokenizer } from "@mempo/tokenizer/node";
 import type { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type RolloutEnv, runGroups } from "../runner.ts";
@@ -124,14 +125,14 @@ export async function loadWorkerEnv(
       "runWorker: give runDir (with index.bin and tokenizer.json), or indexPath and tokenizerPath, or env",
     );
   }
-  const retriever = await BM25Index.load(indexPath).catch((e: Error) => {
+  const retriever = await loadBM25Index(indexPath).catch((e: Error) => {
     throw new Error(
       `runWorker: cannot load the BM25 index ${indexPath}: ${e.message} (copy the run's index.bin here)`,
     );
   });
   let tokenizer: Tokenizer;
   try {
-    tokenizer = Tokenizer.load(tokPath);
+    tokenizer = loadTokenizer(tokPath);
   } catch (e) {
     throw new Error(
       `runWorker: cannot load ${tokPath}: ${(e as Error).message} (copy the run's tokenizer.json here)`,

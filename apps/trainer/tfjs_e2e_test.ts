@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadCheckpoint } from "@mempo/model";
+import { loadCheckpoint } from "@mempo/model/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./main.ts";
 

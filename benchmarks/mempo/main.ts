@@ -8,9 +8,10 @@
  * plots under benchmarks/results/ for docs/benchmarks.md.
  *
  *   npx tsx benchmarks/mempo/main.ts --quick        # smoke-sized, 3 seeds: a few minutes on 2 cores
+ *   npx tsx benchmarks/mempo/main.ts --mode medium  # the shipped base, a few hundred tasks: about an hour
  *   npx tsx benchmarks/mempo/main.ts                # the default profile, 3 seeds: hours (docs/benchmarks.md)
  *   npx tsx benchmarks/mempo/main.ts --report-only --out DIR   # re-aggregate a finished experiment
- * Flags: --quick (or MEMPO_BENCH_QUICK=1), --out DIR (default benchmarks/mempo/runs/<mode>),
+ * Flags: --quick (or MEMPO_BENCH_QUICK=1), --mode quick|medium|full, --out DIR (default benchmarks/mempo/runs/<mode>),
  * --seeds 1,2,3, --results FILE. Test: `npx vitest run mempo/mempo_test.ts` in benchmarks/.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -19,14 +20,14 @@ import { dirname, join, relative, resolve } from "node:path";
 import { main as mempo } from "@mempo/trainer";
 import { machineInfo } from "../mod.ts";
 import { aggregate } from "./aggregate.ts";
-import { MODES, plan, runPlan } from "./pipeline.ts";
+import { type Mode, MODES, plan, runPlan } from "./pipeline.ts";
 import { plotSpecs, svgToPng, toSvg } from "./plots.ts";
 import { memoryTable, resultsTable, sampleTranscripts, verdict } from "./report.ts";
 
 const here = import.meta.dirname;
 
 export interface BenchOptions {
-  quick: boolean;
+  mode: Mode;
   out: string;
   seeds: number[];
   /** The results JSON; its plots go to `<results without .json>/`. */
@@ -36,13 +37,24 @@ export interface BenchOptions {
 
 /** Parses the bench's flags. @throws Error naming a bad flag or value. */
 export function parseArgs(argv: readonly string[], env = process.env): BenchOptions {
-  const quick = argv.includes("--quick") || env.MEMPO_BENCH_QUICK === "1";
-  const mode = quick ? "quick" : "full";
+  const at = argv.indexOf("--mode");
+  const named = at >= 0 ? argv[at + 1] : undefined;
+  if (named !== undefined && !(named in MODES))
+    throw new Error(`mempo bench: --mode ${named}: use one of ${Object.keys(MODES).join(", ")}`);
+  const mode: Mode =
+    (named as Mode | undefined) ??
+    (argv.includes("--quick") || env.MEMPO_BENCH_QUICK === "1" ? "quick" : "full");
   const o: BenchOptions = {
-    quick,
+    mode,
     out: join(here, "runs", mode),
     seeds: [...MODES[mode].seeds],
-    results: join(here, "..", "results", ...(quick ? ["quick"] : []), "mempo.json"),
+    results: join(
+      here,
+      "..",
+      "results",
+      ...(mode === "quick" ? ["quick"] : []),
+      `mempo${mode === "medium" ? "-medium" : ""}.json`,
+    ),
     reportOnly: argv.includes("--report-only"),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -51,6 +63,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new Error(`mempo bench: ${a} needs a value`);
     i++;
+    if (a === "--mode") continue;
     if (a === "--out") o.out = resolve(v);
     else if (a === "--results") o.results = resolve(v);
     else if (a === "--seeds") {
@@ -60,7 +73,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
       });
     } else
       throw new Error(
-        `mempo bench: unknown flag ${a}; use --quick, --out DIR, --seeds 1,2,3, --results FILE, --report-only`,
+        `mempo bench: unknown flag ${a}; use --quick, --mode quick|medium|full, --out DIR, --seeds 1,2,3, --results FILE, --report-only`,
       );
   }
   return o;
@@ -68,7 +81,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
 
 /** Runs (unless reportOnly) and reports the experiment; resolves to the results object. */
 export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
-  const mode = o.quick ? "quick" : "full";
+  const mode = o.mode;
   const m = MODES[mode];
   const load0 = loadavg();
   const t0 = performance.now();

@@ -42,7 +42,9 @@ describe("plan", () => {
     expect(() => plan({ ...MODES.quick, seeds: [1, 1], out: "/x" })).toThrow(/seeds repeat/);
     expect(() => parseArgs(["--seeds", "1,x"], {})).toThrow(/--seeds 1,x: use integers/);
     expect(() => parseArgs(["--bogus", "1"], {})).toThrow(/unknown flag --bogus/);
-    expect(parseArgs([], { MEMPO_BENCH_QUICK: "1" }).quick).toBe(true);
+    expect(parseArgs([], { MEMPO_BENCH_QUICK: "1" }).mode).toBe("quick");
+    expect(parseArgs(["--mode", "medium"], {}).mode).toBe("medium");
+    expect(() => parseArgs(["--mode", "huge"], {})).toThrow(/--mode huge: use one of quick, medium, full/);
   });
 });
 
@@ -105,7 +107,7 @@ describe("quick mode end to end", () => {
     const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       results = await bench({
-        quick: true,
+        mode: "quick",
         out: join(dir, "exp"),
         seeds: [1, 2, 3],
         results: resultsFile,

@@ -31,8 +31,14 @@ export interface PipelineOptions {
   lastK: number;
 }
 
-/** Named experiment sizes. `quick` fits CI (the smoke profile, tiny data); `full` is the default profile. */
-export const MODES: Record<"quick" | "full", Omit<PipelineOptions, "out">> = {
+export type Mode = "quick" | "medium" | "full";
+
+/**
+ * Named experiment sizes. `quick` fits CI (the smoke profile, tiny data: the models do not learn the
+ * task, it checks the pipeline); `medium` starts from the shipped pre-trained base with a few hundred
+ * tasks (the `learn` profile's scale, about an hour on 2 cores); `full` is the default profile.
+ */
+export const MODES: Record<Mode, Omit<PipelineOptions, "out">> = {
   quick: {
     seeds: [1, 2, 3],
     flags: [
@@ -44,6 +50,30 @@ export const MODES: Record<"quick" | "full", Omit<PipelineOptions, "out">> = {
       "2",
       "--data.evalObjectives",
       "2,4,6,8,10",
+    ],
+    lastK: 3,
+  },
+  medium: {
+    seeds: [1, 2, 3],
+    flags: [
+      "--profile",
+      "learn",
+      "--data.trainTasks",
+      "300",
+      "--data.trainObjectives",
+      "1,2",
+      "--data.evalTasks",
+      "4",
+      "--data.evalObjectives",
+      "2,4,6,8,10",
+      "--rl.iterations",
+      "6",
+      "--rl.tasksPerIteration",
+      "4",
+      "--rl.maxNewTokens",
+      "192",
+      "--eval.maxNewTokens",
+      "192",
     ],
     lastK: 3,
   },

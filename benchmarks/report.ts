@@ -234,7 +234,7 @@ function mempo(r: J, plotsRel: string): string[] {
 }
 
 const SECTIONS: [string, string, (r: J) => string[]][] = [
-  ["mempo", "The MemPO experiment (`benchmarks/mempo`)", (r) => mempo(r, "")],
+  ["mempo", "The MemPO experiment (`benchmarks/mempo`)", (r) => mempo(r, "mempo")],
   ["kernels", "Kernels (`benchmarks/kernels`)", kernels],
   ["trainer", "Trainer profile (`benchmarks/trainer`)", trainer],
   ["model", "Model (`benchmarks/model`)", model],
@@ -262,7 +262,11 @@ export function benchmarksPage(dir: string, pageDir: string): string {
     "",
   ];
   for (const [name, title, section] of SECTIONS) {
-    const file = join(dir, `${name}.json`);
+    // the MemPO experiment: the full run's results, else the medium run's
+    const file = [name, ...(name === "mempo" ? ["mempo-medium"] : [])]
+      .map((n) => join(dir, `${n}.json`))
+      .find((p) => existsSync(p)) ?? join(dir, `${name}.json`);
+    const stem = file.slice(dir.length + 1, -".json".length);
     out.push(`## ${title}`, "");
     if (!existsSync(file)) {
       out.push(
@@ -272,8 +276,8 @@ export function benchmarksPage(dir: string, pageDir: string): string {
       continue;
     }
     const r = JSON.parse(readFileSync(file, "utf8"));
-    const body = name === "mempo" ? mempo(r, relative(pageDir, join(dir, "mempo"))) : section(r);
-    out.push(provenance(name, r), "", ...body, "");
+    const body = name === "mempo" ? mempo(r, relative(pageDir, join(dir, stem))) : section(r);
+    out.push(provenance(stem, r), "", ...body, "");
   }
   return `${out.join("\n").trimEnd()}\n`;
 }

@@ -5,7 +5,8 @@
  * the experiment directory: report.md (table as mean ± std over seeds, per-N verdicts, the retention
  * ablation, P(gold | memory), plots), plots/*.svg|png, samples/<agent>.md (decoded episodes) and
  * logs/; and the results JSON (machine, load average, seeds, flags, every number) with copies of the
- * plots under benchmarks/results/ for docs/benchmarks.md.
+ * plots under benchmarks/results/ for docs/benchmarks.md: results/mempo.json (full), mempo-medium.json,
+ * quick/mempo.json.
  *
  *   npx tsx benchmarks/mempo/main.ts --quick        # smoke-sized, 3 seeds: a few minutes on 2 cores
  *   npx tsx benchmarks/mempo/main.ts --mode medium  # the shipped base, a few hundred tasks: about an hour

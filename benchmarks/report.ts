@@ -216,7 +216,7 @@ function mempo(r: J, plotsRel: string): string[] {
       `${f((r.seconds?.total ?? Number.NaN) / 60)} minutes. Per seed one SFT checkpoint, then GRPO (A^M off) and MemPO with the same RL budget, ` +
       "and the trained ReAct baseline (SFT on the teacher's full-history turns without `<mem>`, GRPO with full retention); greedy " +
       "evaluation on held-out tasks. Mean ± std over seeds. The full report, with the retention ablation, the memory " +
-      `probabilities and sample episodes: \`benchmarks/mempo/main.ts --mode ${r.mode}\` writes it to \`${relative(join(here, ".."), r.experiment ?? "")}/report.md\`.`,
+      `probabilities and sample episodes: [report.md](${plotsRel}/report.md).`,
     "",
     ...(r.verdicts ?? []).map((v: J) => `- **N = ${v.n}.** ${v.text}`),
     "",
@@ -263,9 +263,10 @@ export function benchmarksPage(dir: string, pageDir: string): string {
   ];
   for (const [name, title, section] of SECTIONS) {
     // the MemPO experiment: the full run's results, else the medium run's
-    const file = [name, ...(name === "mempo" ? ["mempo-medium"] : [])]
-      .map((n) => join(dir, `${n}.json`))
-      .find((p) => existsSync(p)) ?? join(dir, `${name}.json`);
+    const file =
+      [name, ...(name === "mempo" ? ["mempo-medium"] : [])]
+        .map((n) => join(dir, `${n}.json`))
+        .find((p) => existsSync(p)) ?? join(dir, `${name}.json`);
     const stem = file.slice(dir.length + 1, -".json".length);
     out.push(`## ${title}`, "");
     if (!existsSync(file)) {

@@ -4,8 +4,8 @@
  * the full history, GRPO with full retention); all evaluated on held-out tasks at N = 2…10. Writes, in
  * the experiment directory: report.md (table as mean ± std over seeds, per-N verdicts, the retention
  * ablation, P(gold | memory), plots), plots/*.svg|png, samples/<agent>.md (decoded episodes) and
- * logs/; and the results JSON (machine, load average, seeds, flags, every number) with copies of the
- * plots under benchmarks/results/ for docs/benchmarks.md: results/mempo.json (full), mempo-medium.json,
+ * logs/; and the results JSON (machine, load average, seeds, flags, every number) with a copy of the
+ * report, plots and samples in the folder of the same name, for docs/benchmarks.md: results/mempo.json (full), mempo-medium.json,
  * quick/mempo.json.
  *
  *   npx tsx benchmarks/mempo/main.ts --quick        # smoke-sized, 3 seeds: a few minutes on 2 cores
@@ -15,7 +15,7 @@
  * Flags: --quick (or MEMPO_BENCH_QUICK=1), --mode quick|medium|full, --out DIR (default benchmarks/mempo/runs/<mode>),
  * --seeds 1,2,3, --results FILE. Test: `npx vitest run mempo/mempo_test.ts` in benchmarks/.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { main as mempo } from "@mempo/trainer";
@@ -136,6 +136,10 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
   mkdirSync(dirname(o.results), { recursive: true });
   writeFileSync(o.results, `${JSON.stringify(results, null, 1)}\n`);
   writeFileSync(join(o.out, "report.md"), reportMarkdown(results, a, "plots"));
+  // the report and samples beside the results JSON too (its plots are there): what gets committed
+  writeFileSync(join(resultsPlots, "report.md"), reportMarkdown(results, a, "."));
+  mkdirSync(join(resultsPlots, "samples"), { recursive: true });
+  for (const s of samples) cpSync(join(samplesDir, `${s}.md`), join(resultsPlots, "samples", `${s}.md`));
   return results;
 }
 

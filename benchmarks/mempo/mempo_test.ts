@@ -137,6 +137,11 @@ describe("quick mode end to end", () => {
     }
     expect(results.samples).toEqual(expect.arrayContaining(["sft", "grpo", "mempo", "react"]));
     expect(JSON.parse(readFileSync(resultsFile, "utf8")).bench).toBe("mempo");
+    // beside the results JSON: the same report with its plots and samples (what gets committed)
+    const copy = readFileSync(join(dir, "results", "mempo", "report.md"), "utf8");
+    expect(copy).toContain("(./f1_vs_n.svg)");
+    for (const s of results.samples as string[])
+      expect(existsSync(join(dir, "results", "mempo", "samples", `${s}.md`))).toBe(true);
   });
 
   it("every mean ± std is its seeds' eval.json rows; every agent at every N", () => {

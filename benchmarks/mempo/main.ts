@@ -15,7 +15,7 @@
  * Flags: --quick (or MEMPO_BENCH_QUICK=1), --mode quick|medium|full, --out DIR (default benchmarks/mempo/runs/<mode>),
  * --seeds 1,2,3, --results FILE. Test: `npx vitest run mempo/mempo_test.ts` in benchmarks/.
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { main as mempo } from "@mempo/trainer";
@@ -92,7 +92,15 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
     const steps = plan({ ...m, seeds: o.seeds, out: o.out });
     ({ seconds } = await runPlan(steps, o.out, (argv) => mempo(argv)));
   }
-  const totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
+  let totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
+  // --report-only keeps what the run measured: its date, machine, load average and durations
+  let measured: Record<string, unknown> = {};
+  if (o.reportOnly && existsSync(o.results)) {
+    const prev = JSON.parse(readFileSync(o.results, "utf8")) as Record<string, unknown>;
+    measured = { date: prev.date, machine: prev.machine, loadavg: prev.loadavg };
+    const sec = prev.seconds as { total: number; steps: Record<string, number> } | undefined;
+    if (sec) ({ total: totalSeconds, steps: seconds } = sec);
+  }
   const a = aggregate(o.out, o.seeds);
   // plots: into the experiment directory, and beside the results JSON
   const plotsDir = join(o.out, "plots");
@@ -128,6 +136,7 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
     lastK: m.lastK,
     experiment: o.out,
     seconds: { total: totalSeconds, steps: seconds },
+    ...measured,
     plots,
     samples,
     verdicts: a.comparisons.map((c) => ({ n: c.n, text: verdict(c, a.cells) })),

@@ -44,10 +44,10 @@ const config = {
   quick: QUICK,
   topk: 3,
   buildReps: 3,
-  okapiDocs: 5000,
+  okapiDocs: QUICK ? 2000 : 5000,
   okapiQueries: 20,
-  winkQueries: 300,
-  httpRequests: 300,
+  winkQueries: QUICK ? 100 : 300,
+  httpRequests: QUICK ? 100 : 300,
   seed: 1,
 };
 console.log("config", JSON.stringify(config));

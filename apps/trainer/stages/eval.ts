@@ -132,8 +132,8 @@ export async function evalStage(run: Run, data: Data, tok: Tokenizer): Promise<E
               ? {
                   memoryP: r.memory.map((m) => ({
                     turn: m.stepIdx,
-                    p: round(geoMeanP(m.memLogprobs), 6),
-                    base: round(geoMeanP(m.baseLogprobs), 6),
+                    p: Number(geoMeanP(m.memLogprobs).toPrecision(4)),
+                    base: Number(geoMeanP(m.baseLogprobs).toPrecision(4)),
                   })),
                 }
               : {}),
@@ -260,7 +260,7 @@ function summarize(a: ModelAgent, n: number, rs: readonly Rollout[], seconds: nu
     ...(o200k.length > 0
       ? { ttO200k: round(mean(o200k.map((u) => u.tt)), 1), ptO200k: round(mean(o200k.map((u) => u.pt)), 1) }
       : {}),
-    ...(memP.length > 0 ? { memP: round(mean(memP), 6), memories: memP.length } : {}),
+    ...(memP.length > 0 ? { memP: Number(mean(memP).toPrecision(4)), memories: memP.length } : {}),
   };
 }
 

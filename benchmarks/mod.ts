@@ -2,8 +2,8 @@
  * @module @mempo/benchmarks — shared helpers for the benches: machine facts and result records.
  *
  * Each bench lives in its own folder (`kernels/`, `tokenizer/`, …), prints a table and writes
- * `results/<bench>.json`. Run all with `npm run bench` (turbo, never cached) or one with
- * `npx tsx benchmarks/<bench>/main.ts`.
+ * `results/<bench>.json`. Run all with `npm run bench` (turbo: `bench:<name>` per bench, cached on
+ * the code it measures; README.md) or one with `npx tsx benchmarks/<bench>/main.ts`.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";

@@ -11,6 +11,7 @@ import { type Cell, type Comparison, stat } from "./aggregate.ts";
 import { bench, parseArgs } from "./main.ts";
 import { MODES, plan, seedDir } from "./pipeline.ts";
 import { verdict } from "./report.ts";
+import { plotRun } from "./run_plots.ts";
 
 describe("plan", () => {
   const steps = plan({ ...MODES.quick, out: "/x" });
@@ -177,6 +178,29 @@ describe("quick mode end to end", () => {
       expect(cmp.f1Diff.values).toEqual(f1("mempo").map((x, i) => x - f1("grpo")[i]!));
       expect(cmp.ahead + cmp.tied + cmp.behind).toBe(3);
     }
+  });
+
+  it("one trainer run's plots go into its own report.md (the Plots section replaced, not repeated)", async () => {
+    const run = join(seedDir(join(dir, "exp"), 2), "grpo");
+    const names = await plotRun(run);
+    await plotRun(run);
+    expect(names).toEqual(expect.arrayContaining(["f1_vs_n", "tt_vs_n", "rl_curves"]));
+    // the grpo run was evaluated without the retention ablation: no such plot
+    expect(names.some((n) => n.startsWith("retention_"))).toBe(false);
+    const report = readFileSync(join(run, "report.md"), "utf8");
+    expect(report.split("\n## Plots\n").length).toBe(2);
+    expect(report).toContain("# mempo run report");
+    for (const n of names) {
+      expect(report).toContain(`![${n}](plots/${n}.svg)`);
+      expect(
+        readFileSync(join(run, "plots", `${n}.png`))
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
+    }
+    await expect(plotRun(join(dir, "nowhere"))).rejects.toThrow(
+      /eval\.json is missing; run mempo eval --run/,
+    );
   });
 
   it("the RL curves have every iteration of every RL run", () => {

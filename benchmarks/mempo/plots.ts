@@ -153,12 +153,13 @@ export function plotSpecs(a: Aggregate): Record<string, TopLevelSpec> {
   const agents = MAIN_AGENTS.filter((x) => a.cells.some((c) => c.agent === x));
   out.f1_vs_n = vsN(a.cells, agents, "f1", "F1 on held-out tasks against N");
   out.tt_vs_n = vsN(a.cells, agents, "tt", "Tokens processed per episode (TT) against N");
-  const retention = [
-    "mempo",
-    ...new Set(a.cells.map((c) => c.agent).filter((x) => /^mempo-(last\d+|full)$/.test(x))),
-  ];
-  out.retention_f1 = vsN(a.cells, retention, "f1", "Retention ablation (MemPO weights): F1");
-  out.retention_tt = vsN(a.cells, retention, "tt", "Retention ablation (MemPO weights): TT");
+  // the retention ablation of the RL model: MemPO's (the experiment), or the run's algorithm
+  const algo = a.cells.some((c) => c.agent === "mempo") ? "mempo" : "grpo";
+  const ablation = new RegExp(`^${algo}-(last\\d+|full)$`);
+  const retention = [algo, ...new Set(a.cells.map((c) => c.agent).filter((x) => ablation.test(x)))];
+  const label = algo === "mempo" ? "MemPO" : "GRPO";
+  out.retention_f1 = vsN(a.cells, retention, "f1", `Retention ablation (${label} weights): F1`);
+  out.retention_tt = vsN(a.cells, retention, "tt", `Retention ablation (${label} weights): TT`);
   if (a.curves.length > 0) out.rl_curves = curves(a);
   const memAgents = ["sft", "grpo", "mempo"].filter((x) => a.memories.some((m) => m.agent === x));
   if (memAgents.length > 0) out.memory_p = memoryHistogram(a, memAgents);

@@ -2,12 +2,13 @@
  * @module @mempo/benchmarks — shared helpers for the benches: machine facts and result records.
  *
  * Each bench lives in its own folder (`kernels/`, `tokenizer/`, …), prints a table and writes
- * `results/<bench>.json`. Run all with `npm run bench` (turbo, never cached) or one with
- * `npx tsx benchmarks/<bench>/main.ts`.
+ * `results/<bench>.json`. Run all with `npm run bench` (turbo: `bench:<name>` per bench, cached on
+ * the code it measures; README.md) or one with `npx tsx benchmarks/<bench>/main.ts`.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
 
 export interface MachineInfo {
   cpu: string;
@@ -94,4 +95,18 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Quick mode (`MEMPO_BENCH_QUICK=1`, what `npx turbo run bench` is demonstrated and tested with): each
+ * bench at sizes that run in seconds to a few minutes, its results under results/quick/ so the recorded
+ * full-size results stay as they are. Part of each bench task's turbo hash (turbo.json `env`).
+ */
+export const QUICK = process.env.MEMPO_BENCH_QUICK === "1";
+
+/** The results JSON of a bench: results/<name>.json, or results/quick/<name>.json in quick mode (folder made). */
+export function resultsFile(name: string, quick = QUICK): string {
+  const dir = join(import.meta.dirname, "results", ...(quick ? ["quick"] : []));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}.json`);
 }

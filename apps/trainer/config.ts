@@ -66,6 +66,15 @@ export const configSchema = z.object({
     "wasm",
     "compute backend; tfjs runs on MEMPO_TFJS_BACKEND (MEMPO_BACKEND sets the default)",
   ),
+  agent: z
+    .object({
+      kind: f(
+        z.enum(["mem", "react"]),
+        "mem",
+        "mem = MemPO's agent (<mem> each turn, only the previous turn kept); react = the ReAct baseline (no <mem>, every earlier turn kept) in SFT data, RL rollouts and eval",
+      ),
+    })
+    .prefault({}),
   data: z
     .object({
       worldSeed: f(int(0), 1, "seed of the fictional encyclopedia"),
@@ -264,6 +273,23 @@ export const configSchema = z.object({
       temperature: f(z.number().min(0), 0, "0 = greedy decoding"),
       maxNewTokens: f(int(8), 384, "generation budget per turn"),
       teacher: f(z.boolean(), true, "also score the scripted teacher as a reference line"),
+      sft: f(z.boolean(), true, "evaluate the SFT checkpoint too, beside the RL one"),
+      fullHistory: f(
+        z.boolean(),
+        true,
+        "mem agent: also run the RL model with every earlier turn kept (<algo>-full, the retention ablation)",
+      ),
+      lastK: f(
+        int(0),
+        0,
+        "mem agent: also run the RL model keeping its last k turns (<algo>-last<k>; 0 = off)",
+      ),
+      o200k: f(z.boolean(), false, "also count TT/PT with OpenAI's o200k_base (gpt-tokenizer)"),
+      memoryScores: f(
+        z.boolean(),
+        false,
+        "score every <mem> of the evaluated episodes: P(gold | question, memory) in eval.json and transcripts.jsonl",
+      ),
     })
     .prefault({}),
   serve: z
@@ -365,7 +391,12 @@ export function resolveConfig(
   const raw = merge(merge(merge(merge({}, env), PROFILES[profile as Config["profile"]]), saved), flags);
   const r = configSchema.safeParse({ ...(raw as object), profile });
   if (r.success) {
-    const { data, rl } = r.data;
+    const { data, rl, agent } = r.data;
+    if (agent.kind === "react" && rl.algo === "mempo") {
+      throw new ConfigError(
+        "--agent.kind react: the ReAct agent writes no <mem>, so there is no memory advantage to train; add --rl.algo grpo",
+      );
+    }
     if (
       rl.iterations > 0 &&
       rl.objectives.length > 0 &&
@@ -422,4 +453,9 @@ function leafKind(s: z.ZodType): Pick<ConfigField, "kind" | "options"> {
   if (s instanceof z.ZodBoolean) return { kind: "boolean" };
   if (s instanceof z.ZodArray) return { kind: "integer[]" };
   return { kind: "string" };
+}
+
+/** How an agent kind acts: whether it writes `<mem>`, and which earlier turns its context keeps. */
+export function agentProtocol(kind: Config["agent"]["kind"]): { useMem: boolean; retention: "mem" | "full" } {
+  return kind === "react" ? { useMem: false, retention: "full" } : { useMem: true, retention: "mem" };
 }

@@ -80,7 +80,7 @@ describe("mempo train --profile smoke", () => {
     const { rows } = JSON.parse(read("eval.json")) as { rows: EvalRow[] };
     const ns = PROFILES.smoke.data?.evalObjectives ?? [];
     const row = (agent: string, n: number) => rows.find((x) => x.agent === agent && x.n === n)!;
-    for (const agent of ["sft", "mempo", "react", "teacher", "teacher-full"]) {
+    for (const agent of ["sft", "mempo", "mempo-full", "teacher", "teacher-full"]) {
       for (const n of ns) {
         const r = row(agent, n);
         expect(r, `${agent} N=${n}`).toBeDefined();
@@ -93,9 +93,9 @@ describe("mempo train --profile smoke", () => {
       }
     }
     for (const n of ns) {
-      // react is the RL model's own weights with the full history kept
-      expect(row("react", n).weights).toBe(row("mempo", n).weights);
-      expect(row("react", n).retention).toBe("full");
+      // mempo-full is the RL model's own weights with the full history kept (the retention ablation)
+      expect(row("mempo-full", n).weights).toBe(row("mempo", n).weights);
+      expect(row("mempo-full", n).retention).toBe("full");
     }
     // The same (scripted) agent under both policies: identical behaviour, so the difference is the
     // retention alone. (The smoke model is too weak to run enough well-formed turns for its own

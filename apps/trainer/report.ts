@@ -11,7 +11,8 @@ export interface EvalRow {
   agent: string;
   /** Checkpoint evaluated ("sft", "rl") or "scripted" for the teacher. */
   weights: string;
-  retention: "mem" | "full";
+  /** Context retention: mem, full, last-<k>. */
+  retention: string;
   /** Objectives per task. */
   n: number;
   tasks: number;
@@ -25,6 +26,12 @@ export interface EvalRow {
   answerRate: number;
   formatFailureRate: number;
   seconds: number;
+  /** TT / PT counted with o200k_base (--eval.o200k). */
+  ttO200k?: number;
+  ptO200k?: number;
+  /** Mean P(gold | question, memory) over the episodes' memories, and how many (--eval.memoryScores). */
+  memP?: number;
+  memories?: number;
 }
 
 const COLUMNS: [string, (r: EvalRow) => string][] = [
@@ -42,11 +49,26 @@ const COLUMNS: [string, (r: EvalRow) => string][] = [
   ["format fail", (r) => `${(100 * r.formatFailureRate).toFixed(0)}%`],
 ];
 
+/** Columns shown only when some row has them (--eval.o200k, --eval.memoryScores). */
+const OPTIONAL: [string, (r: EvalRow) => string, (r: EvalRow) => boolean][] = [
+  ["TT o200k", (r) => r.ttO200k?.toFixed(0) ?? "", (r) => r.ttO200k !== undefined],
+  ["PT o200k", (r) => r.ptO200k?.toFixed(0) ?? "", (r) => r.ptO200k !== undefined],
+  ["P(gold|mem)", (r) => r.memP?.toFixed(4) ?? "", (r) => r.memP !== undefined],
+];
+
+const columns = (rows: readonly EvalRow[]): [string, (r: EvalRow) => string][] => [
+  ...COLUMNS,
+  ...OPTIONAL.filter(([, , has]) => rows.some(has)).map(
+    ([h, f]) => [h, f] as [string, (r: EvalRow) => string],
+  ),
+];
+
 /** Rows sorted by N, then in evaluation order. */
 const byN = (rows: readonly EvalRow[]) => [...rows].sort((a, b) => a.n - b.n);
 
 /** A fixed-width console table. */
 export function textTable(rows: readonly EvalRow[]): string {
+  const COLUMNS = columns(rows);
   const cells = [COLUMNS.map(([h]) => h), ...byN(rows).map((r) => COLUMNS.map(([, f]) => f(r)))];
   const widths = COLUMNS.map((_, j) => Math.max(...cells.map((c) => c[j]!.length)));
   return cells
@@ -56,6 +78,7 @@ export function textTable(rows: readonly EvalRow[]): string {
 
 /** A Markdown table. */
 export function markdownTable(rows: readonly EvalRow[]): string {
+  const COLUMNS = columns(rows);
   const head = `| ${COLUMNS.map(([h]) => h).join(" | ")} |`;
   const rule = `|${COLUMNS.map((_, j) => (j < 3 ? "---" : "---:")).join("|")}|`;
   return [head, rule, ...byN(rows).map((r) => `| ${COLUMNS.map(([, f]) => f(r)).join(" | ")} |`)].join("\n");
@@ -215,8 +238,10 @@ export async function writeEvalReport(
       `${c.data.turnsPerObjective}·N + ${c.data.extraTurns}, top-${c.data.topk} passages per search. ` +
       where +
       `F1/EM: ${scoringText} ×100. TT: tokens processed over an episode (Σ prompt + response per turn); ` +
-      "PT: peak single-turn context; both with this run's tokenizer. `react` = the same weights with the " +
-      "full history kept; `teacher` = the scripted teacher with this run's imperfection settings.",
+      "PT: peak single-turn context; both with this run's tokenizer. `<algo>-full` / `-last<k>` = the RL " +
+      "weights with the full history / the last k turns kept (the retention ablation); `react` = the agent trained " +
+      "without `<mem>` on the full history (`--agent.kind react`); `teacher` = the scripted teacher with this run's " +
+      "imperfection settings.",
     "",
     markdownTable(rows),
     "",

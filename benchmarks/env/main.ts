@@ -11,7 +11,7 @@
  * ENV_BENCH_QUERIES (default 2000), ENV_BENCH_TASKS (teacher tasks per setting, default 60).
  * Timings on a shared machine are noisy; the load average is recorded with the results.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,18 +34,19 @@ import {
 } from "@mempo/env";
 import { loadBM25Index, openaiCounter, saveBM25Index, startRetrievalServer } from "@mempo/env/node";
 import { Tokenizer } from "@mempo/tokenizer";
-import { machineInfo, median } from "../mod.ts";
+import { machineInfo, median, QUICK, resultsFile } from "../mod.ts";
 
 const config = {
-  entities: Number(process.env.ENV_BENCH_ENTITIES ?? 39000),
-  queries: Number(process.env.ENV_BENCH_QUERIES ?? 2000),
-  teacherTasks: Number(process.env.ENV_BENCH_TASKS ?? 60),
+  entities: Number(process.env.ENV_BENCH_ENTITIES ?? (QUICK ? 2000 : 39000)),
+  queries: Number(process.env.ENV_BENCH_QUERIES ?? (QUICK ? 200 : 2000)),
+  teacherTasks: Number(process.env.ENV_BENCH_TASKS ?? (QUICK ? 10 : 60)),
+  quick: QUICK,
   topk: 3,
   buildReps: 3,
-  okapiDocs: 5000,
+  okapiDocs: QUICK ? 2000 : 5000,
   okapiQueries: 20,
-  winkQueries: 300,
-  httpRequests: 300,
+  winkQueries: QUICK ? 100 : 300,
+  httpRequests: QUICK ? 100 : 300,
   seed: 1,
 };
 console.log("config", JSON.stringify(config));
@@ -314,7 +315,6 @@ const out = {
   peers,
   teacher: teacherRows,
 };
-const resultsDir = join(import.meta.dirname, "..", "results");
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, "env.json"), `${JSON.stringify(out, null, 2)}\n`);
-console.log("wrote benchmarks/results/env.json");
+const file = resultsFile("env");
+writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+console.log(`wrote ${file}`);

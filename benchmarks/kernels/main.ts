@@ -1,25 +1,27 @@
 /**
  * Kernel bench: every accelerated kernel of the default fast backend ("wasm") at a few sizes, plus the
  * reference step (fwd+bwd of a 2-layer pre-LN transformer stack, ref_step.ts), each next to the same
- * op on our "tfjs" backend (TensorFlow.js on its wasm backend, or MEMPO_TFJS_BACKEND) and in PyTorch
- * (peer_torch.py, torch threads = 2), measured in the same run. Prints a table and writes
- * results/kernels.json.
+ * op on our "tfjs" backend (TensorFlow.js on its wasm backend, or MEMPO_TFJS_BACKEND), in @jax-js/jax
+ * (peer_jax.ts, its wasm device, jit) and in PyTorch (peer_torch.py, torch threads = 2), measured in
+ * the same run. Prints a table and writes results/kernels.json (MEMPO_BENCH_QUICK=1: a case per kind
+ * of kernel, shorter timing, results/quick/kernels.json).
  *
- * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--no-tfjs] [--profile] [--backend=wasm]`
+ * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--no-tfjs] [--no-jax] [--profile] [--backend=wasm]`
  * (--profile adds a per-kernel breakdown of the reference step)
  * (filters match case ids; install the peer with `bash benchmarks/setup-peers.sh`).
  * Times are medians of ≥ 5 runs and ≥ 0.3 s after 2 warm-up calls. The CPU may be shared: the load
  * average before and after is recorded with the results.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findBackend, setBackend } from "@mempo/kernels";
 import { initTfjs, type TfjsInfo } from "@mempo/kernels/tfjs";
 import { getEngine } from "@mempo/kernels/wasm";
-import { ceiling, findPython, machineInfo, median } from "../mod.ts";
+import { ceiling, findPython, machineInfo, median, QUICK, resultsFile } from "../mod.ts";
 import { cases } from "./cases.ts";
+import { type JaxPeer, runJaxPeer } from "./peer_jax.ts";
 import { type ProfileRow, profileStep } from "./profile.ts";
 import { makeRefStep, REF, refStepFlops } from "./ref_step.ts";
 
@@ -27,10 +29,22 @@ const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith("--"));
 const noPeer = args.includes("--no-peer");
 const noTfjs = args.includes("--no-tfjs");
+const noJax = args.includes("--no-jax");
 const profile = args.includes("--profile");
 const backendName = args.find((a) => a.startsWith("--backend="))?.slice(10) ?? "wasm";
-const MIN_TIME = 0.3;
-const MIN_RUNS = 5;
+const MIN_TIME = QUICK ? 0.05 : 0.3;
+const MIN_RUNS = QUICK ? 2 : 5;
+/** Quick mode (MEMPO_BENCH_QUICK=1): one case per kind of kernel, and the reference step. */
+const QUICK_CASES = [
+  "matmul 256³",
+  "matmul batched 16×256³",
+  "attention B8 T128 H4 Dh64",
+  "attention bwd B8 T128 H4 Dh64",
+  "layernorm 4096×1024",
+  "gelu 4096×1024",
+  "softmax 4096×1024",
+  "adamw 4M params",
+];
 
 function timeMs(fn: () => void): number {
   fn();
@@ -95,7 +109,9 @@ const fmt = (x: number | undefined, d = 1) => (x === undefined || !Number.isFini
 const load0 = loadavg();
 setBackend(backendName);
 const backend = findBackend(backendName) as ReturnType<typeof findBackend> & { info?: () => unknown };
-const selected = cases().filter((c) => filters.length === 0 || filters.some((f) => c.id.includes(f)));
+const selected = cases()
+  .filter((c) => filters.length === 0 || filters.some((f) => c.id.includes(f)))
+  .filter((c) => !QUICK || QUICK_CASES.includes(c.id));
 const withRef = filters.length === 0 || filters.some((f) => "reference step".includes(f));
 const bw = copyBandwidth();
 // The machine's ceilings, measured here (benchmarks/mod.ts ceiling): wasm SIMD128 FMA loop → native.
@@ -128,6 +144,9 @@ if (withRef) {
   if (onTfjs) refTfjsMs = timeMs(makeRefStep("tfjs"));
 }
 const peer = noPeer ? "skipped (--no-peer)" : runPeer(selected, withRef);
+const jax: JaxPeer | string = noJax
+  ? "skipped (--no-jax)"
+  : await runJaxPeer(selected, withRef, { minMs: MIN_TIME * 1e3, minRuns: MIN_RUNS });
 // torch's OpenMP pool (2 threads) and OpenBLAS's pthread pool (2 more) oversubscribe 2 cores in the
 // reference step; measure it also with single-threaded BLAS and compare against the faster of the two.
 const peerBlas1 = noPeer || !withRef ? null : runPeer([], true, { OPENBLAS_NUM_THREADS: "1" });
@@ -154,9 +173,27 @@ console.log(
     ? `tfjs: ${tfjs}`
     : `tfjs: TensorFlow.js ${tfjs.version} on its "${tfjs.tfBackend}" backend (our tfjs kernels)`,
 );
+console.log(
+  typeof jax === "string"
+    ? `jax-js: ${jax}`
+    : `jax-js: @jax-js/jax ${jax.version} on its "${jax.device}" device (jit)${Object.keys(jax.errors).length > 0 ? `; failed: ${JSON.stringify(jax.errors)}` : ""}`,
+);
 if (typeof peer === "string") console.log(`peer: ${peer}`);
 else console.log(`peer: torch ${peer.torch}, ${peer.threads} threads, BLAS ${JSON.stringify(peer.blas)}`);
-const head = ["case", "ms", "GFLOP/s", "GB/s", "% ceiling", "tfjs ms", "×tfjs", "torch ms", "×torch"];
+const head = [
+  "case",
+  "ms",
+  "GFLOP/s",
+  "GB/s",
+  "% ceiling",
+  "tfjs ms",
+  "×tfjs",
+  "jax ms",
+  "×jax",
+  "torch ms",
+  "×torch",
+];
+const jaxCase = (id: string) => (typeof jax === "string" ? undefined : jax.cases[id]);
 const table: string[][] = [];
 for (const r of rows) {
   const ms = r.ms as number;
@@ -165,7 +202,8 @@ for (const r of rows) {
   const pct = gflops !== undefined ? (100 * gflops) / ceil.wasmGflops : (100 * gbs!) / bw;
   const torchMs = typeof peer === "string" ? undefined : peer.cases[r.id as string];
   const tfjsMs = r.tfjsMs as number | undefined;
-  Object.assign(r, { gflops, gbs, pctPeak: pct, torchMs, ratio: torchMs ? ms / torchMs : undefined });
+  const jaxMs = jaxCase(r.id as string);
+  Object.assign(r, { gflops, gbs, pctPeak: pct, torchMs, jaxMs, ratio: torchMs ? ms / torchMs : undefined });
   table.push([
     r.id as string,
     fmt(ms, 3),
@@ -174,10 +212,13 @@ for (const r of rows) {
     fmt(pct),
     fmt(tfjsMs, 3),
     fmt(tfjsMs ? ms / tfjsMs : undefined, 2),
+    fmt(jaxMs, 3),
+    fmt(jaxMs ? ms / jaxMs : undefined, 2),
     fmt(torchMs, 3),
     fmt(torchMs ? ms / torchMs : undefined, 2),
   ]);
 }
+const refJax = typeof jax === "string" ? undefined : jax.refStepMs;
 if (refMs !== undefined) {
   table.push([
     "reference step (2×pre-LN d256 h4 s128 b8, fwd+bwd)",
@@ -187,6 +228,8 @@ if (refMs !== undefined) {
     fmt((100 * refStepFlops()) / refMs / 1e6 / ceil.wasmGflops),
     fmt(refTfjsMs, 1),
     fmt(refTfjsMs ? refMs / refTfjsMs : undefined, 2),
+    fmt(refJax, 1),
+    fmt(refJax ? refMs / refJax : undefined, 2),
     fmt(refTorch, 1),
     fmt(refTorch ? refMs / refTorch : undefined, 2),
   ]);
@@ -198,7 +241,7 @@ console.log(line(head));
 for (const t of table) console.log(line(t));
 console.log(
   `% ceiling: GFLOP/s vs the wasm SIMD128 ceiling measured here (${fmt(ceil.wasmGflops)} GFLOP/s on ${ceil.threads} threads; ` +
-    `native ${fmt(ceil.nativeGflops)} at ${ceil.nativeLanes} lanes), or GB/s vs the measured copy bandwidth; ×tfjs, ×torch < 1 = ours faster.`,
+    `native ${fmt(ceil.nativeGflops)} at ${ceil.nativeLanes} lanes), or GB/s vs the measured copy bandwidth; ×tfjs, ×jax, ×torch < 1 = ours faster.`,
 );
 
 if (breakdown) {
@@ -212,10 +255,9 @@ if (breakdown) {
   );
 }
 
-const outDir = join(import.meta.dirname, "..", "results");
-if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+const outFile = resultsFile("kernels");
 writeFileSync(
-  join(outDir, "kernels.json"),
+  outFile,
   `${JSON.stringify(
     {
       bench: "kernels",
@@ -227,15 +269,24 @@ writeFileSync(
       timing: `median of ≥ ${MIN_RUNS} runs and ≥ ${MIN_TIME} s after 2 warm-ups`,
       peer: typeof peer === "string" ? { error: peer } : { ...peer, cases: undefined },
       tfjs: typeof tfjs === "string" ? { error: tfjs } : tfjs,
+      jax: typeof jax === "string" ? { error: jax } : { ...jax, cases: undefined },
+      quick: QUICK,
       cases: rows,
       referenceStepProfile: breakdown,
       referenceStep:
         refMs === undefined
           ? null
-          : { config: REF, ms: refMs, tfjsMs: refTfjsMs, torchMs: refTorch, flops: refStepFlops() },
+          : {
+              config: REF,
+              ms: refMs,
+              tfjsMs: refTfjsMs,
+              jaxMs: refJax,
+              torchMs: refTorch,
+              flops: refStepFlops(),
+            },
     },
     null,
     2,
   )}\n`,
 );
-console.log(`wrote ${join(outDir, "kernels.json")}`);
+console.log(`wrote ${outFile}`);

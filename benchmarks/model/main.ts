@@ -12,13 +12,13 @@
  * each side reports its best round, and the load average is recorded.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { listBackends, setBackend } from "@mempo/kernels";
 import { initTfjs } from "@mempo/kernels/tfjs";
 import { AdamW, countParams, generate, Model, type PresetName, preset, sftStep } from "@mempo/model";
-import { findPython, machineInfo, median } from "../mod.ts";
+import { findPython, machineInfo, median, QUICK, resultsFile } from "../mod.ts";
 
 const args = process.argv.slice(2);
 const noPeer = args.includes("--no-peer");
@@ -26,12 +26,15 @@ const noTfjs = args.includes("--no-tfjs");
 const backend =
   args.find((a) => a.startsWith("--backend="))?.slice(10) ??
   (listBackends().includes("wasm") ? "wasm" : "ts");
-const presets = (args.find((a) => a.startsWith("--presets="))?.slice(10) ?? "default,small-gpt2").split(
-  ",",
-) as PresetName[];
-const TRAIN = { batch: 8, seqLen: 128, steps: 5 };
-const DECODE = { batch: 64, promptLen: 64, newTokens: 32, reps: 3 };
-const ROUNDS = 3;
+const presets = (
+  args.find((a) => a.startsWith("--presets="))?.slice(10) ?? (QUICK ? "default" : "default,small-gpt2")
+).split(",") as PresetName[];
+// Quick mode (MEMPO_BENCH_QUICK=1): one preset, one round, fewer steps, a smaller decode batch.
+const TRAIN = { batch: 8, seqLen: 128, steps: QUICK ? 2 : 5 };
+const DECODE = QUICK
+  ? { batch: 16, promptLen: 64, newTokens: 8, reps: 1 }
+  : { batch: 64, promptLen: 64, newTokens: 32, reps: 3 };
+const ROUNDS = QUICK ? 1 : 3;
 
 interface Peer {
   torch: string;
@@ -190,9 +193,7 @@ console.log(line(head));
 for (const t of table) console.log(line(t));
 console.log("ours/torch time < 1 = faster than PyTorch. Targets: train ≤ 1.5, decode < 1.");
 
-const outDir = join(import.meta.dirname, "..", "results");
-if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
 writeFileSync(
-  join(outDir, "model.json"),
-  `${JSON.stringify({ bench: "model", date: new Date().toISOString(), machine: machineInfo(), backend, tfjs, loadAverage: [load0[0], load1[0]], train: TRAIN, decode: DECODE, results }, null, 2)}\n`,
+  resultsFile("model"),
+  `${JSON.stringify({ bench: "model", quick: QUICK, date: new Date().toISOString(), machine: machineInfo(), backend, tfjs, loadAverage: [load0[0], load1[0]], train: TRAIN, decode: DECODE, results }, null, 2)}\n`,
 );

@@ -23,9 +23,8 @@
  * vocabulary is the tokenizer's. The CPU may be shared: each timing is the best of 3 rounds and the load
  * average is recorded.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import { listBackends, setBackend } from "@mempo/kernels";
 import {
   BM25Index,
@@ -48,14 +47,14 @@ import {
   tokenBatch,
 } from "@mempo/rollout";
 import { Tokenizer } from "@mempo/tokenizer";
-import { machineInfo } from "../mod.ts";
+import { machineInfo, QUICK, resultsFile } from "../mod.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, d: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d;
 const backend = arg("backend", listBackends().includes("wasm") ? "wasm" : "ts");
-const TASKS = Number(arg("tasks", "8"));
-const G = Number(arg("group", "4"));
+const TASKS = Number(arg("tasks", QUICK ? "2" : "8"));
+const G = Number(arg("group", QUICK ? "2" : "4"));
 const ONLY = arg("only", "all"); // "memory": the memory-scoring comparison alone
 const MAX_NEW = 32;
 const ROUNDS = 3;
@@ -334,14 +333,13 @@ for (const m of memory)
   console.log(
     `memory scoring (${m.name}): prefix-shared ${m.speedup.toFixed(2)}× faster than plain, max |Δ logp| ${m.maxAbsDiff.toExponential(2)}`,
   );
-const outDir = join(import.meta.dirname, "..", "results");
-const outFile = ONLY === "all" ? "rollout.json" : `rollout-${ONLY}.json`;
-mkdirSync(outDir, { recursive: true });
+const outFile = resultsFile(ONLY === "all" ? "rollout" : `rollout-${ONLY}`);
 writeFileSync(
-  join(outDir, outFile),
+  outFile,
   `${JSON.stringify(
     {
       bench: "rollout",
+      quick: QUICK,
       date: new Date().toISOString(),
       machine: machineInfo(),
       backend,

@@ -8,22 +8,22 @@
  * TOK_BENCH_TRAIN_MB (default 5), TOK_BENCH_VOCAB (default 2000), TOK_BENCH_REPS (default 5).
  * The text is synthetic and seeded (prose, code, JSON, non-Latin scripts, emoji).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import { Tokenizer } from "@mempo/tokenizer";
 import { r50kTokenizer, referenceR50k, syntheticCorpus } from "@mempo/tokenizer/testing";
-import { machineInfo, median } from "../mod.ts";
+import { machineInfo, median, QUICK, resultsFile } from "../mod.ts";
 
 const config = {
   /** MB of text encoded per timed run. */
-  encodeMB: Number(process.env.TOK_BENCH_MB ?? 2),
+  encodeMB: Number(process.env.TOK_BENCH_MB ?? (QUICK ? 0.25 : 2)),
   /** MB of text the trainer learns from. */
-  trainMB: Number(process.env.TOK_BENCH_TRAIN_MB ?? 5),
+  trainMB: Number(process.env.TOK_BENCH_TRAIN_MB ?? (QUICK ? 0.5 : 5)),
   /** Vocabulary size trained (13 special + 256 bytes + merges). */
   trainVocab: Number(process.env.TOK_BENCH_VOCAB ?? 2000),
   /** Timed repetitions per measurement (the median is reported). */
-  reps: Number(process.env.TOK_BENCH_REPS ?? 5),
+  reps: Number(process.env.TOK_BENCH_REPS ?? (QUICK ? 2 : 5)),
+  quick: QUICK,
   seed: 20240601,
 };
 console.log("config", JSON.stringify(config));
@@ -140,7 +140,6 @@ const out = {
     underOneMinute: trainS < 60,
   },
 };
-const dir = join(import.meta.dirname, "..", "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "tokenizer.json"), `${JSON.stringify(out, null, 2)}\n`);
-console.log(`\nwrote ${join(dir, "tokenizer.json")}`);
+const file = resultsFile("tokenizer");
+writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+console.log(`\nwrote ${file}`);

@@ -15,7 +15,7 @@
  * The wasm ceiling (measured FMA loop on every thread) and the CPU flags are recorded with the results.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "@mempo/env";
@@ -37,7 +37,7 @@ import {
   teacherData,
   tokenizerStage,
 } from "@mempo/trainer";
-import { ceiling, findPython, machineInfo } from "../mod.ts";
+import { ceiling, findPython, machineInfo, QUICK, resultsFile } from "../mod.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -45,8 +45,8 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
 };
 const runDir = opt("run", "");
-const SFT_STEPS = Number(opt("sft-steps", "24"));
-const RL_ITERS = Number(opt("rl-iterations", "3"));
+const SFT_STEPS = Number(opt("sft-steps", QUICK ? "4" : "24"));
+const RL_ITERS = Number(opt("rl-iterations", QUICK ? "1" : "3"));
 const noPeer = args.includes("--no-peer");
 const here = import.meta.dirname;
 
@@ -256,12 +256,12 @@ const ceil = ceiling(getEngine().peakGflops(), getEngine().threads);
 console.log(
   `\nwasm SIMD128 ceiling (measured FMA loop, ${ceil.threads} threads): ${ceil.wasmGflops.toFixed(1)} GFLOP/s; SFT reaches ${((100 * sft.gflops) / ceil.wasmGflops).toFixed(0)} % of it (model FLOPs of the padded batches; native ceiling ${ceil.nativeGflops.toFixed(0)})`,
 );
-mkdirSync(join(here, "..", "results"), { recursive: true });
 writeFileSync(
-  join(here, "..", "results", "trainer.json"),
+  resultsFile("trainer"),
   `${JSON.stringify(
     {
       bench: "trainer",
+      quick: QUICK,
       date: new Date().toISOString(),
       machine: machineInfo(),
       loadAverage: loadavg()[0],

@@ -12,9 +12,8 @@
  * PV over the causal half), forward+backward 3.5× that (7 half-size products). The CPU may be shared:
  * the load average is recorded.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import {
   attention,
   attentionBackward,
@@ -26,11 +25,11 @@ import {
   tidy,
 } from "@mempo/kernels";
 import { initWebGPU, webgpuSync } from "@mempo/kernels/webgpu";
-import { machineInfo, median } from "../mod.ts";
+import { machineInfo, median, QUICK, resultsFile } from "../mod.ts";
 
 const args = process.argv.slice(2);
-const MIN_TIME_MS = 400;
-const MIN_RUNS = 3;
+const MIN_TIME_MS = QUICK ? 100 : 400;
+const MIN_RUNS = QUICK ? 2 : 3;
 /** ts is a plain-loop reference: only sizes it finishes in about a second are run. */
 const TS_MAX_GFLOP = 0.3;
 
@@ -106,7 +105,7 @@ function attentionCase(B: number, T: number, H: number, Hkv: number, Dh: number,
 }
 
 const cases: Case[] = [
-  ...[256, 512, 768, 1024].map(matmulCase),
+  ...(QUICK ? [256, 512] : [256, 512, 768, 1024]).map(matmulCase),
   ...[
     [2, 33, 6, 2, 16],
     [1, 129, 2, 1, 32],
@@ -160,13 +159,13 @@ for (const c of cases) {
 }
 console.log(`load average before/after: ${load0[0]!.toFixed(2)} / ${load1[0]!.toFixed(2)}`);
 
-const out = join(import.meta.dirname, "..", "results");
-mkdirSync(out, { recursive: true });
+const outFile = resultsFile("webgpu");
 writeFileSync(
-  join(out, "webgpu.json"),
+  outFile,
   `${JSON.stringify(
     {
       bench: "webgpu",
+      quick: QUICK,
       date: new Date().toISOString(),
       machine: machineInfo(),
       adapter: info,
@@ -179,5 +178,5 @@ writeFileSync(
     2,
   )}\n`,
 );
-console.log(`wrote ${join(out, "webgpu.json")}`);
+console.log(`wrote ${outFile}`);
 process.exit(0);

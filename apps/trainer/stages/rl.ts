@@ -2,7 +2,8 @@
  * Stage 4, RL: MemPO from the SFT checkpoint. One iteration, in the order of DESIGN.md §6 and the
  * equation numbers of docs/algorithm.md (each step one call into @mempo/rollout or @mempo/rl):
  *
- *   rollouts     `rl.tasksPerIteration` training tasks × G = `rl.groupSize`, `mem` retention, and
+ *   rollouts     `rl.tasksPerIteration` training tasks × G = `rl.groupSize`, `mem` retention (`full`
+ *                and no `<mem>` for `--agent.kind react`, trained with `--rl.algo grpo`), and
  *   P, ε         every `<mem>` scored: P(gold | question, memory), ε = P(gold | question, full history),
  *                both where the rollouts run (this process, or `mempo worker`s: `--rollout.queue`)
  *   R^T, A^T     trajectory reward (eq. 1) → group advantage (eq. 2, `rl.estimator`)
@@ -35,7 +36,7 @@ import {
 } from "@mempo/rollout";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { type CheckpointInfo, saveRunCheckpoint } from "../checkpoint.ts";
-import { type Config, rlConfig } from "../config.ts";
+import { agentProtocol, type Config, rlConfig } from "../config.ts";
 import { checkRlIteration } from "../guards.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, requireFile, round } from "../run_dir.ts";
@@ -187,7 +188,8 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
 }
 
 /**
- * G rollouts of each of iteration `it`'s tasks with `mem` retention, their memories scored for MemPO:
+ * G rollouts of each of iteration `it`'s tasks in the agent's protocol (`mem` retention; the react
+ * agent: no `<mem>`, `full` retention), their memories scored for MemPO:
  * one submission per objective count N (the turn budget depends on N).
  */
 async function iterationRollouts(executor: RolloutExecutor, config: Config, it: number, data: Data) {
@@ -195,15 +197,17 @@ async function iterationRollouts(executor: RolloutExecutor, config: Config, it: 
   const groups = [];
   for (const n of [...new Set(tasks.map((t) => t.objectives.length))].sort((a, b) => a - b)) {
     const some = tasks.filter((t) => t.objectives.length === n);
+    const { useMem, retention } = agentProtocol(config.agent.kind);
     const rollout = {
       groupSize: config.rl.groupSize,
       maxTurns: maxTurns(config.data, n),
-      retention: "mem",
+      retention,
+      useMem,
       topk: config.data.topk,
       maxNewTokens: config.rl.maxNewTokens,
       sampling: { temperature: config.rl.temperature },
       seed: turnSeed(config.seed, it * 64 + n),
-      memoryReward: config.rl.algo === "mempo",
+      memoryReward: config.rl.algo === "mempo" && useMem,
       memoryBridge: memoryBridge(config.rl.memoryLayout),
       groupIdPrefix: `it${it}/n${n}/`,
       scoring: config.data.scoring,

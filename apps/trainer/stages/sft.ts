@@ -1,5 +1,6 @@
 /**
- * Stage 3, SFT cold start: the scripted teacher (default imperfections) solves the training tasks;
+ * Stage 3, SFT cold start: the scripted teacher (default imperfections) solves the training tasks
+ * (`--agent.kind react`: without `<mem>`, every earlier turn kept — the ReAct baseline's data);
  * as in the paper only trajectories with a fully correct answer are kept (`sft.minF1` = 100). Every
  * turn becomes a step record (prompt ids = the `mem`-policy context, response ids = the teacher's
  * `<mem>…</mem><think>…</think><search>/<answer>`, loss mask over the whole response). Cross-entropy on
@@ -33,13 +34,13 @@ import { loadModel } from "@mempo/model/node";
 import type { Tokenizer } from "@mempo/tokenizer";
 import { baseDir } from "../base.ts";
 import { saveRunCheckpoint } from "../checkpoint.ts";
-import { type Config, TRAINER_MODEL_PRESETS } from "../config.ts";
+import { agentProtocol, type Config, TRAINER_MODEL_PRESETS } from "../config.ts";
 import { checkFinite } from "../guards.ts";
 import { startProgress } from "../progress.ts";
 import { type Run, round } from "../run_dir.ts";
 import { type Data, maxTurns } from "./data.ts";
 import { heldOutEpisodes } from "./eval.ts";
-import { teacherEpisodes } from "./teacher.ts";
+import { teacherEpisodes, withoutMem } from "./teacher.ts";
 
 /** The model shape: a trainer or @mempo/model preset with the tokenizer's vocabulary and maxSeqLen. */
 export function modelConfig(
@@ -64,6 +65,7 @@ async function lastTurnItems(
   kept: readonly Episode[],
 ): Promise<SeqItem[]> {
   const teacher = new Teacher(data.qa, run.config.teacher);
+  const { useMem } = agentProtocol(run.config.agent.kind);
   const rng = new Rng(`${run.config.seed}/sft/last-turn`);
   const out: SeqItem[] = [];
   for (const e of kept) {
@@ -76,7 +78,13 @@ async function lastTurnItems(
     const hint = turnsLeftHint(budget - idx);
     if (!tail.text.includes(hint)) continue;
     tail.text = tail.text.replace(hint, turnsLeftHint(1));
-    const response = await teacher.agentFor(e.task)(piecesText(pieces), {
+    let agent = teacher.agentFor(e.task);
+    if (!useMem) {
+      // the ReAct teacher's notes are its own: replay the turns before idx to rebuild them
+      agent = withoutMem(agent);
+      for (let j = 0; j < idx; j++) await agent(e.turns[j]!.context, { index: j, maxTurns: budget });
+    }
+    const response = await agent(piecesText(pieces), {
       index: budget - 1,
       maxTurns: budget,
     });
@@ -86,13 +94,17 @@ async function lastTurnItems(
   return out;
 }
 
-/** Kept teacher turns as SFT items (plus the last-turn items). */
+/**
+ * Kept teacher turns as SFT items (plus the last-turn items), in the agent's protocol: `mem` turns
+ * with `<mem>` (`agent.kind` mem), or full-history turns without it (react).
+ */
 export async function teacherData(
   run: Run,
   data: Data,
   tok: Tokenizer,
 ): Promise<{ items: SeqItem[]; episodes: number; kept: number; tokens: number }> {
-  const episodes = await teacherEpisodes(data, run.config, data.train);
+  const { useMem, retention } = agentProtocol(run.config.agent.kind);
+  const episodes = await teacherEpisodes(data, run.config, data.train, { policy: retention, useMem });
   const kept = episodes.filter((e) => e.formatValid && e.score.f1 >= run.config.sft.minF1);
   const items = [
     ...kept.flatMap((e) => episodeSteps(e, tok)),

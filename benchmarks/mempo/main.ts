@@ -1,0 +1,232 @@
+/**
+ * The MemPO benchmark: the paper's central table in miniature. Per seed one SFT checkpoint, then GRPO
+ * (A^M off) and MemPO with the same RL budget, and the trained ReAct baseline (SFT without `<mem>` on
+ * the full history, GRPO with full retention); all evaluated on held-out tasks at N = 2…10. Writes, in
+ * the experiment directory: report.md (table as mean ± std over seeds, per-N verdicts, the retention
+ * ablation, P(gold | memory), plots), plots/*.svg|png, samples/<agent>.md (decoded episodes) and
+ * logs/; and the results JSON (machine, load average, seeds, flags, every number) with a copy of the
+ * report, plots and samples in the folder of the same name, for docs/benchmarks.md: results/mempo.json (full), mempo-medium.json,
+ * quick/mempo.json.
+ *
+ *   npx tsx benchmarks/mempo/main.ts --quick        # smoke-sized, 3 seeds: a few minutes on 2 cores
+ *   npx tsx benchmarks/mempo/main.ts --mode medium  # the shipped base, a few hundred tasks: about an hour
+ *   npx tsx benchmarks/mempo/main.ts                # the default profile, 3 seeds: hours (docs/benchmarks.md)
+ *   npx tsx benchmarks/mempo/main.ts --report-only --out DIR   # re-aggregate a finished experiment
+ * Flags: --quick (or MEMPO_BENCH_QUICK=1), --mode quick|medium|full, --out DIR (default benchmarks/mempo/runs/<mode>),
+ * --seeds 1,2,3, --results FILE. Test: `npx vitest run mempo/mempo_test.ts` in benchmarks/.
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { main as mempo } from "@mempo/trainer";
+import { machineInfo } from "../mod.ts";
+import { aggregate } from "./aggregate.ts";
+import { type Mode, MODES, plan, runPlan } from "./pipeline.ts";
+import { plotSpecs, svgToPng, toSvg } from "./plots.ts";
+import { memoryTable, resultsTable, sampleTranscripts, verdict } from "./report.ts";
+
+const here = import.meta.dirname;
+
+export interface BenchOptions {
+  mode: Mode;
+  out: string;
+  seeds: number[];
+  /** The results JSON; its plots go to `<results without .json>/`. */
+  results: string;
+  reportOnly: boolean;
+}
+
+/** Parses the bench's flags. @throws Error naming a bad flag or value. */
+export function parseArgs(argv: readonly string[], env = process.env): BenchOptions {
+  const at = argv.indexOf("--mode");
+  const named = at >= 0 ? argv[at + 1] : undefined;
+  if (named !== undefined && !(named in MODES))
+    throw new Error(`mempo bench: --mode ${named}: use one of ${Object.keys(MODES).join(", ")}`);
+  const mode: Mode =
+    (named as Mode | undefined) ??
+    (argv.includes("--quick") || env.MEMPO_BENCH_QUICK === "1" ? "quick" : "full");
+  const o: BenchOptions = {
+    mode,
+    out: join(here, "runs", mode),
+    seeds: [...MODES[mode].seeds],
+    results: join(
+      here,
+      "..",
+      "results",
+      ...(mode === "quick" ? ["quick"] : []),
+      `mempo${mode === "medium" ? "-medium" : ""}.json`,
+    ),
+    reportOnly: argv.includes("--report-only"),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--quick" || a === "--report-only") continue;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`mempo bench: ${a} needs a value`);
+    i++;
+    if (a === "--mode") continue;
+    if (a === "--out") o.out = resolve(v);
+    else if (a === "--results") o.results = resolve(v);
+    else if (a === "--seeds") {
+      o.seeds = v.split(",").map((s) => {
+        if (!/^\d+$/.test(s.trim())) throw new Error(`mempo bench: --seeds ${v}: use integers like 1,2,3`);
+        return Number(s);
+      });
+    } else
+      throw new Error(
+        `mempo bench: unknown flag ${a}; use --quick, --mode quick|medium|full, --out DIR, --seeds 1,2,3, --results FILE, --report-only`,
+      );
+  }
+  return o;
+}
+
+/** Runs (unless reportOnly) and reports the experiment; resolves to the results object. */
+export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
+  const mode = o.mode;
+  const m = MODES[mode];
+  const load0 = loadavg();
+  const t0 = performance.now();
+  let seconds: Record<string, number> = {};
+  if (!o.reportOnly) {
+    rmSync(o.out, { recursive: true, force: true });
+    const steps = plan({ ...m, seeds: o.seeds, out: o.out });
+    ({ seconds } = await runPlan(steps, o.out, (argv) => mempo(argv)));
+  }
+  let totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
+  // --report-only keeps what the run measured: its date, machine, load average and durations
+  let measured: Record<string, unknown> = {};
+  if (o.reportOnly && existsSync(o.results)) {
+    const prev = JSON.parse(readFileSync(o.results, "utf8")) as Record<string, unknown>;
+    measured = { date: prev.date, machine: prev.machine, loadavg: prev.loadavg };
+    const sec = prev.seconds as { total: number; steps: Record<string, number> } | undefined;
+    if (sec) ({ total: totalSeconds, steps: seconds } = sec);
+  }
+  const a = aggregate(o.out, o.seeds);
+  // plots: into the experiment directory, and beside the results JSON
+  const plotsDir = join(o.out, "plots");
+  const resultsPlots = o.results.replace(/\.json$/, "");
+  for (const d of [plotsDir, resultsPlots]) mkdirSync(d, { recursive: true });
+  const plots: string[] = [];
+  for (const [name, spec] of Object.entries(plotSpecs(a))) {
+    const svg = await toSvg(spec);
+    const png = svgToPng(svg);
+    for (const d of [plotsDir, resultsPlots]) {
+      writeFileSync(join(d, `${name}.svg`), svg);
+      writeFileSync(join(d, `${name}.png`), png);
+    }
+    plots.push(name);
+  }
+  // sample transcripts of the first seed
+  const samplesDir = join(o.out, "samples");
+  mkdirSync(samplesDir, { recursive: true });
+  const samples: string[] = [];
+  for (const agent of [...new Set(a.cells.map((c) => c.agent))]) {
+    const md = sampleTranscripts(o.out, o.seeds[0]!, agent);
+    if (md === null) continue;
+    writeFileSync(join(samplesDir, `${agent}.md`), md);
+    samples.push(agent);
+  }
+  const results = {
+    bench: "mempo",
+    mode,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    loadavg: { before: load0, after: loadavg() },
+    flags: m.flags,
+    lastK: m.lastK,
+    experiment: o.out,
+    seconds: { total: totalSeconds, steps: seconds },
+    ...measured,
+    plots,
+    samples,
+    verdicts: a.comparisons.map((c) => ({ n: c.n, text: verdict(c, a.cells) })),
+    ...a,
+  };
+  mkdirSync(dirname(o.results), { recursive: true });
+  writeFileSync(o.results, `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(join(o.out, "report.md"), reportMarkdown(results, a, "plots"));
+  // the report and samples beside the results JSON too (its plots are there): what gets committed
+  writeFileSync(join(resultsPlots, "report.md"), reportMarkdown(results, a, "."));
+  mkdirSync(join(resultsPlots, "samples"), { recursive: true });
+  for (const s of samples) cpSync(join(samplesDir, `${s}.md`), join(resultsPlots, "samples", `${s}.md`));
+  return results;
+}
+
+type Results = Awaited<ReturnType<typeof bench>> & Record<string, unknown>;
+
+/** The experiment's report.md (also the body docs/benchmarks.md embeds, with `plotsRel` its plot folder). */
+export function reportMarkdown(r: Results, a: ReturnType<typeof aggregate>, plotsRel: string): string {
+  const machine = r.machine as ReturnType<typeof machineInfo>;
+  const load = r.loadavg as { before: number[]; after: number[] };
+  const secs = (r.seconds as { total: number }).total;
+  const img = (name: string, alt: string) =>
+    (r.plots as string[]).includes(name) ? [`![${alt}](${plotsRel}/${name}.svg)`, ""] : [];
+  const retentionNs = [...new Set(a.cells.filter((c) => c.agent.startsWith("mempo-")).map((c) => c.n))];
+  const cell = (agent: string, n: number) => a.cells.find((c) => c.agent === agent && c.n === n);
+  return [
+    `# MemPO benchmark (${String(r.mode)} mode)`,
+    "",
+    `${String(r.date).slice(0, 10)}; ${a.seeds.length} seeds (${a.seeds.join(", ")}); flags \`${(r.flags as string[]).join(" ")}\`; ` +
+      `${machine.cpu}, ${machine.cores} cores, flags ${machine.flags.join(" ")}; Node ${machine.node}; ` +
+      `load average ${load.before[0]!.toFixed(2)} → ${load.after[0]!.toFixed(2)}; ${(secs / 60).toFixed(1)} minutes.`,
+    "",
+    "Per seed: one SFT checkpoint; GRPO (A^M off) and MemPO from it with the same RL budget; the trained ReAct " +
+      "baseline (SFT on the teacher's full-history turns without `<mem>`, then GRPO with full retention). Greedy " +
+      "evaluation on held-out tasks (another world); mean ± std over seeds (sample std). TT: tokens processed per " +
+      "episode; PT: peak context; in the run's tokenizer and in o200k_base.",
+    "",
+    "## MemPO against GRPO, and against the trained ReAct agent, per N",
+    "",
+    ...(r.verdicts as { n: number; text: string }[]).map((v) => `- **N = ${v.n}.** ${v.text}`),
+    "",
+    ...img("f1_vs_n", "F1 against N"),
+    ...img("tt_vs_n", "TT against N"),
+    "## Results",
+    "",
+    resultsTable(a.cells),
+    "",
+    "## Retention ablation (MemPO's weights)",
+    "",
+    ...retentionNs.map((n) => {
+      const parts = a.cells
+        .filter((c) => c.n === n && (c.agent === "mempo" || c.agent.startsWith("mempo-")))
+        .map((c) => `${c.retention} F1 ${pm1(c.f1)}, TT ${c.tt.mean.toFixed(0)}`);
+      return `- N = ${n}: ${parts.join("; ")}.`;
+    }),
+    "",
+    ...img("retention_f1", "retention ablation F1"),
+    ...img("retention_tt", "retention ablation TT"),
+    "## Memories: P(gold | question, memory)",
+    "",
+    "Every `<mem>` the evaluated models wrote on the held-out tasks, scored by the model that wrote it (eq. 3); " +
+      "ε is the same probability given the full history instead (eq. 4).",
+    "",
+    memoryTable(a),
+    "",
+    ...img("memory_p", "P(gold | memory) histograms"),
+    "## RL curves",
+    "",
+    ...img("rl_curves", "RL reward and F1 against iteration"),
+    ...(cell("mempo", a.cells[0]?.n ?? 0) ? [] : ["(no MemPO row: the pipeline did not finish)", ""]),
+    "## Sample episodes",
+    "",
+    ...(r.samples as string[]).map((s) => `- [\`${s}\`](samples/${s}.md)`),
+    "",
+  ].join("\n");
+}
+
+const pm1 = (s: { mean: number; std: number }) => `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}`;
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const o = parseArgs(process.argv.slice(2));
+    const r = await bench(o);
+    console.log(
+      `mempo bench: ${relative(process.cwd(), join(o.out, "report.md"))}, ${relative(process.cwd(), o.results)}`,
+    );
+    for (const v of r.verdicts as { n: number; text: string }[]) console.log(`N = ${v.n}: ${v.text}`);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  }
+}

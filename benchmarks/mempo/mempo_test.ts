@@ -1,0 +1,216 @@
+/**
+ * The MemPO benchmark: its plan (what each agent gets), the statistics and the generated verdicts on
+ * hand-made numbers, and the quick mode end to end (3 seeds of the smoke profile, a few minutes on 2
+ * cores): report.md, plots, samples and a results JSON whose every mean is its seeds' eval.json rows.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Cell, type Comparison, stat } from "./aggregate.ts";
+import { bench, parseArgs } from "./main.ts";
+import { MODES, plan, seedDir } from "./pipeline.ts";
+import { verdict } from "./report.ts";
+import { plotRun } from "./run_plots.ts";
+
+describe("plan", () => {
+  const steps = plan({ ...MODES.quick, out: "/x" });
+  const argv = (seed: number, name: string) => {
+    const s = steps.find((x) => x.seed === seed && x.name === name);
+    if (!s || !("argv" in s)) throw new Error(`no command ${seed}/${name}`);
+    return s.argv;
+  };
+  it("trains one SFT checkpoint per seed; GRPO and MemPO start from copies of it with the same flags", () => {
+    for (const seed of MODES.quick.seeds) {
+      const names = steps.filter((s) => s.seed === seed).map((s) => s.name);
+      expect(names.filter((n) => n.endsWith("-sft"))).toEqual(["mem-sft", "react-sft"]);
+      // the copies come after the SFT they copy
+      expect(names.indexOf("grpo-copy")).toBeGreaterThan(names.indexOf("mem-sft"));
+      expect(names.indexOf("mempo-copy")).toBeGreaterThan(names.indexOf("mem-sft"));
+      const grpo = argv(seed, "grpo-rl").map((a) => a.replace("/grpo", "/RUN"));
+      const mempo = argv(seed, "mempo-rl").map((a) => a.replace("/mempo", "/RUN"));
+      expect(grpo).toEqual(mempo.map((a) => (a === "mempo" ? "grpo" : a)));
+      expect(argv(seed, "mem-data")).toEqual(expect.arrayContaining(["--seed", String(seed), "2,4,6,8,10"]));
+    }
+  });
+  it("the ReAct agent is trained without <mem> on the full history, with GRPO", () => {
+    for (const name of ["react-sft", "react-rl", "react-eval"])
+      expect(argv(1, name).join(" ")).toContain("--agent.kind react --rl.algo grpo");
+    expect(argv(1, "mempo-eval").join(" ")).toContain("--eval.lastK 3");
+  });
+  it("bad seeds and flags are clear errors", () => {
+    expect(() => plan({ ...MODES.quick, seeds: [], out: "/x" })).toThrow(/no seeds/);
+    expect(() => plan({ ...MODES.quick, seeds: [1, 1], out: "/x" })).toThrow(/seeds repeat/);
+    expect(() => parseArgs(["--seeds", "1,x"], {})).toThrow(/--seeds 1,x: use integers/);
+    expect(() => parseArgs(["--bogus", "1"], {})).toThrow(/unknown flag --bogus/);
+    expect(parseArgs([], { MEMPO_BENCH_QUICK: "1" }).mode).toBe("quick");
+    expect(parseArgs(["--mode", "medium"], {}).mode).toBe("medium");
+    expect(() => parseArgs(["--mode", "huge"], {})).toThrow(/--mode huge: use one of quick, medium, full/);
+  });
+});
+
+describe("statistics and verdicts", () => {
+  it("stat: mean and sample std", () => {
+    expect(stat([1, 2, 3, 4])).toMatchObject({ mean: 2.5 });
+    expect(stat([1, 2, 3, 4]).std).toBeCloseTo(Math.sqrt(5 / 3), 12);
+    expect(stat([7]).std).toBe(0);
+    expect(() => stat([])).toThrow(/empty/);
+  });
+
+  const cell = (agent: string, f1: number[], tt: number[]): Cell =>
+    ({ agent, n: 4, f1: stat(f1), tt: stat(tt) }) as Cell;
+  const cmp = (d: number[], ratio: number[] | null): Comparison => ({
+    n: 4,
+    f1Diff: stat(d),
+    emDiff: stat(d.map(() => 0)),
+    ahead: d.filter((x) => x > 0).length,
+    tied: d.filter((x) => x === 0).length,
+    behind: d.filter((x) => x < 0).length,
+    ttRatioVsReact: ratio ? stat(ratio) : null,
+    ttRatioVsReactO200k: null,
+  });
+
+  it("says MemPO beats GRPO only when it is ahead in every seed, with the difference and its spread", () => {
+    const cells = [cell("mempo", [30, 40, 50], [100, 100, 100]), cell("grpo", [20, 30, 44], [1, 1, 1])];
+    const v = verdict(cmp([10, 10, 6], null), cells);
+    expect(v).toMatch(/^MemPO beats GRPO in every seed: \+8\.7 F1 \(± 2\.3 over 3 seeds/);
+    expect(v).not.toMatch(/not learned/);
+  });
+
+  it("says it does not beat GRPO when behind, and flags a difference within the seeds' spread", () => {
+    const cells = [cell("mempo", [30, 20, 25], [1, 1, 1]), cell("grpo", [20, 30, 30], [1, 1, 1])];
+    const v = verdict(cmp([10, -10, -5], null), cells);
+    expect(v).toMatch(
+      /^MemPO does not beat GRPO \(ahead in 1, behind in 2, tied in 0 of 3 seeds\): −1\.7 F1/,
+    );
+    expect(v).toMatch(/within one standard deviation/);
+  });
+
+  it("compares MemPO's tokens with the trained ReAct agent's, whichever way it goes", () => {
+    const cells = [
+      cell("mempo", [1, 1, 1], [300, 300, 300]),
+      cell("grpo", [1, 1, 1], [1, 1, 1]),
+      cell("react", [2, 2, 2], [600, 600, 600]),
+    ];
+    const fewer = verdict(cmp([0, 0, 0], [0.5, 0.5, 0.5]), cells);
+    expect(fewer).toMatch(/tie in every seed/);
+    expect(fewer).toMatch(/not learned the task/);
+    expect(fewer).toMatch(/0\.50 ± 0\.00× the trained ReAct agent's TT \(50% fewer; 300 vs 600/);
+    expect(verdict(cmp([0, 0, 0], [1.25, 1.25, 1.25]), cells)).toMatch(/\(25% more;/);
+  });
+});
+
+describe("quick mode end to end", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mempo-bench-"));
+  const resultsFile = join(dir, "results", "mempo.json");
+  let results: Record<string, unknown>;
+  beforeAll(async () => {
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      results = await bench({
+        mode: "quick",
+        out: join(dir, "exp"),
+        seeds: [1, 2, 3],
+        results: resultsFile,
+        reportOnly: false,
+      });
+    } finally {
+      err.mockRestore();
+    }
+  }, 600_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes the report with its plots, samples and the results JSON", () => {
+    const report = readFileSync(join(dir, "exp", "report.md"), "utf8");
+    for (const n of [2, 4, 6, 8, 10]) expect(report).toContain(`**N = ${n}.**`);
+    for (const p of results.plots as string[]) {
+      expect(report).toContain(`(plots/${p}.svg)`);
+      expect(readFileSync(join(dir, "exp", "plots", `${p}.svg`), "utf8")).toMatch(/^<svg/);
+      const png = readFileSync(join(dir, "results", "mempo", `${p}.png`));
+      expect(png.subarray(1, 4).toString()).toBe("PNG");
+    }
+    expect(results.plots).toEqual(
+      expect.arrayContaining(["f1_vs_n", "tt_vs_n", "retention_f1", "rl_curves"]),
+    );
+    for (const s of results.samples as string[]) {
+      expect(existsSync(join(dir, "exp", "samples", `${s}.md`))).toBe(true);
+      expect(report).toContain(`(samples/${s}.md)`);
+    }
+    expect(results.samples).toEqual(expect.arrayContaining(["sft", "grpo", "mempo", "react"]));
+    expect(JSON.parse(readFileSync(resultsFile, "utf8")).bench).toBe("mempo");
+    // beside the results JSON: the same report with its plots and samples (what gets committed)
+    const copy = readFileSync(join(dir, "results", "mempo", "report.md"), "utf8");
+    expect(copy).toContain("(./f1_vs_n.svg)");
+    for (const s of results.samples as string[])
+      expect(existsSync(join(dir, "results", "mempo", "samples", `${s}.md`))).toBe(true);
+  });
+
+  it("every mean ± std is its seeds' eval.json rows; every agent at every N", () => {
+    const cells = results.cells as Cell[];
+    for (const agent of [
+      "sft",
+      "grpo",
+      "mempo",
+      "react",
+      "react-sft",
+      "mempo-full",
+      "mempo-last3",
+      "teacher",
+    ])
+      expect(cells.filter((c) => c.agent === agent).map((c) => c.n)).toEqual([2, 4, 6, 8, 10]);
+    const run = { grpo: "grpo", react: "react", "react-sft": "react" } as Record<string, string>;
+    for (const c of cells) {
+      const rows = [1, 2, 3].map((s) => {
+        const e = JSON.parse(
+          readFileSync(join(seedDir(join(dir, "exp"), s), run[c.agent] ?? "mempo", "eval.json"), "utf8"),
+        );
+        return e.rows.find((r: { agent: string; n: number }) => r.agent === c.agent && r.n === c.n);
+      });
+      expect(c.f1.values).toEqual(rows.map((r) => r.f1));
+      expect(c.tt).toEqual(stat(rows.map((r) => r.tt)));
+      expect(c.ttO200k?.values).toEqual(rows.map((r) => r.ttO200k));
+    }
+    // the verdicts' numbers are the cells' numbers
+    const comparisons = results.comparisons as Comparison[];
+    expect(comparisons.map((c) => c.n)).toEqual([2, 4, 6, 8, 10]);
+    for (const cmp of comparisons) {
+      const f1 = (agent: string) => cells.find((c) => c.agent === agent && c.n === cmp.n)!.f1.values;
+      expect(cmp.f1Diff.values).toEqual(f1("mempo").map((x, i) => x - f1("grpo")[i]!));
+      expect(cmp.ahead + cmp.tied + cmp.behind).toBe(3);
+    }
+  });
+
+  it("one trainer run's plots go into its own report.md (the Plots section replaced, not repeated)", async () => {
+    const run = join(seedDir(join(dir, "exp"), 2), "grpo");
+    const names = await plotRun(run);
+    await plotRun(run);
+    expect(names).toEqual(expect.arrayContaining(["f1_vs_n", "tt_vs_n", "rl_curves"]));
+    // the grpo run was evaluated without the retention ablation: no such plot
+    expect(names.some((n) => n.startsWith("retention_"))).toBe(false);
+    const report = readFileSync(join(run, "report.md"), "utf8");
+    expect(report.split("\n## Plots\n").length).toBe(2);
+    expect(report).toContain("# mempo run report");
+    for (const n of names) {
+      expect(report).toContain(`![${n}](plots/${n}.svg)`);
+      expect(
+        readFileSync(join(run, "plots", `${n}.png`))
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
+    }
+    await expect(plotRun(join(dir, "nowhere"))).rejects.toThrow(
+      /eval\.json is missing; run mempo eval --run/,
+    );
+  });
+
+  it("the RL curves have every iteration of every RL run", () => {
+    const curves = results.curves as { algo: string; iteration: number; reward: { values: number[] } }[];
+    for (const algo of ["grpo", "mempo", "react"])
+      expect(curves.filter((p) => p.algo === algo).map((p) => [p.iteration, p.reward.values.length])).toEqual(
+        [
+          [1, 3],
+          [2, 3],
+        ],
+      );
+  });
+});

@@ -83,8 +83,10 @@ function kernels(r: J): string[] {
     "",
     "PyTorch's reference step is timed with OpenBLAS at 2 threads and at 1 (torch's own pool and OpenBLAS's " +
       "oversubscribe 2 cores); the ratio uses the faster. Plain matmul trails OpenBLAS where the CPU has AVX-512, " +
-      "4× wider than wasm SIMD128. tfjs runs dense [B, H, T, T] attention and its elementwise ops, which is why a " +
-      "training step on it is far slower; jax-js jit-compiles each case (and the reference step as one `vjp`) to its " +
+      "4× wider than wasm SIMD128. On tfjs-backend-wasm our tfjs kernels run attention per sequence, kv head and " +
+      "query block as 2-D products (its batched matMul and tensor slicing are slow; packages/kernels/README.md), and " +
+      "its transposes, broadcasts and element-wise ops run single-threaded, which is why a training step on it is " +
+      "far slower; jax-js jit-compiles each case (and the reference step as one `vjp`) to its " +
       "own wasm kernels, single-threaded under Node.",
   );
   return out;

@@ -177,11 +177,11 @@ function trainer(r: J): string[] {
   const phases = (p: J[]) =>
     (p ?? [])
       .slice(0, 6)
-      .map((q: J) => `${q.phase} ${f(q.ms / Math.max(1, q.calls ?? 1) / (rl.iterations ? 1 : 1) / 1e3, 2)} s`)
+      .map((q: J) => `${q.phase} ${f(q.ms / 1e3, 2)} s`)
       .join(", ");
   return [
     `The default trainer model on ${r.run === undefined ? "a generated run" : `\`${r.run}\``}: ${s.steps} SFT steps of ${s.batchSize} turns and ` +
-      `${rl.iterations} RL iterations (${rl.tasksPerIteration} tasks × G = ${rl.groupSize}, from the ${rl.from ?? "SFT"} checkpoint), phases and kernels from the kernels' Profiler.`,
+      `${rl.iterations} RL iterations (${rl.tasksPerIteration} tasks × G = ${rl.groupSize}, from ${rl.from === undefined ? "the SFT checkpoint" : `the ${rl.from}`}), phases and kernels from the kernels' Profiler.`,
     "",
     "| | ours | PyTorch eager (same SFT batch shapes) |",
     "|---|---:|---:|",
@@ -189,7 +189,7 @@ function trainer(r: J): string[] {
     `| SFT, same batches alternating: padded / packed | ${int(s.paddedTokensPerS)} / ${int(s.packedTokensPerS)} tokens/s | |`,
     `| RL iteration | ${f(rl.msEach / 1e3, 2)} s | |`,
     "",
-    `RL phases (total over the iterations): ${phases(rl.phases)}. The wasm ceiling in that run was ${f(r.ceiling?.wasmGflops)} GFLOP/s; the SFT step ` +
+    `RL phases per iteration (the largest six, self time): ${phases(rl.phases)}. The wasm ceiling in that run was ${f(r.ceiling?.wasmGflops)} GFLOP/s; the SFT step ` +
       `reaches ${f((100 * s.gflops) / (r.ceiling?.wasmGflops ?? Number.NaN), 0)} % of it in the padded batches' model FLOPs.`,
   ];
 }

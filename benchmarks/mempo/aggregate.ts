@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { EvalRow } from "@mempo/trainer";
 import { seedDir } from "./pipeline.ts";
 
 export interface Stat {
@@ -23,23 +24,8 @@ export function stat(values: readonly number[]): Stat {
   return { mean, std: Math.sqrt(v), values: [...values] };
 }
 
-/** The evaluation row fields this reads (apps/trainer/report.ts EvalRow). */
-interface Row {
-  agent: string;
-  weights: string;
-  retention: string;
-  n: number;
-  tasks: number;
-  f1: number;
-  em: number;
-  tt: number;
-  pt: number;
-  ttO200k?: number;
-  ptO200k?: number;
-  formatFailureRate: number;
-  answerRate: number;
-  memP?: number;
-}
+/** An eval.json row. */
+type Row = EvalRow;
 
 export interface Cell {
   agent: string;

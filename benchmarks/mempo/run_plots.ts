@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { EvalRow } from "@mempo/trainer";
 import { type Aggregate, type Cell, type CurvePoint, type MemorySample, stat } from "./aggregate.ts";
 import { plotSpecs, svgToPng, toSvg } from "./plots.ts";
 
@@ -21,22 +22,8 @@ const readJsonl = (file: string) =>
         .map((l) => JSON.parse(l) as Record<string, unknown>)
     : [];
 
-/** The eval.json row fields read here (apps/trainer/report.ts EvalRow). */
-interface Row {
-  agent: string;
-  retention: string;
-  n: number;
-  tasks: number;
-  f1: number;
-  em: number;
-  tt: number;
-  pt: number;
-  ttO200k?: number;
-  ptO200k?: number;
-  formatFailureRate: number;
-  answerRate: number;
-  memP?: number;
-}
+/** An eval.json row. */
+type Row = EvalRow;
 
 /** One run's evaluation, RL curve and memory scores as a one-seed Aggregate. */
 export function runAggregate(dir: string): Aggregate {

@@ -40,7 +40,7 @@ export class ByteCodec implements TokenCodec {
     let s = "";
     const bytes: number[] = [];
     const flush = () => {
-      s += new TextDecoder().decode(Uint8Array.from(bytes));
+      s += new TextDecoder("utf-8", { ignoreBOM: true }).decode(Uint8Array.from(bytes));
       bytes.length = 0;
     };
     for (let i = 0; i < ids.length; i++) {

@@ -1,7 +1,7 @@
 /**
  * Round trip properties (fast-check): decode(encode(s)) === s for every well-formed string, with
  * and without allowSpecial; for ill-formed strings (lone surrogates) the result equals
- * TextDecoder(TextEncoder(s)), i.e. each lone surrogate becomes U+FFFD.
+ * TextDecoder(TextEncoder(s)) (a leading U+FEFF kept), i.e. each lone surrogate becomes U+FFFD.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,8 @@ import { Tokenizer } from "./tokenizer.ts";
 const trained = Tokenizer.train(syntheticCorpus(9, 80_000), { vocabSize: 700 });
 const trainedQwen = Tokenizer.train(syntheticCorpus(9, 80_000), { vocabSize: 700, pattern: "qwen2" });
 const r50k = r50kTokenizer();
-const viaUtf8 = (s: string) => new TextDecoder().decode(new TextEncoder().encode(s));
+const viaUtf8 = (s: string) =>
+  new TextDecoder("utf-8", { ignoreBOM: true }).decode(new TextEncoder().encode(s));
 /** Each lone surrogate replaced by U+FFFD (String.prototype.toWellFormed, spelled out). */
 const wellFormed = (s: string) =>
   s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
@@ -46,7 +47,8 @@ describe.each([
       fc.property(fc.string({ unit: "binary", maxLength: 80 }), (s) => {
         expect(tok.decode(tok.encode(s))).toBe(s);
       }),
-      { numRuns: 400 },
+      // a leading U+FEFF is text, not a byte-order mark to drop
+      { numRuns: 400, examples: [["\uFEFF"], ["\uFEFFQ1 asks"], ["a\uFEFF"]] },
     );
   });
 

@@ -3,13 +3,14 @@
  *
  * encode(text) = split out added/special tokens (only when allowSpecial) → optional NFC and
  * prefix space → pre-tokenizer regex → BPE per piece (bpe.ts, cached) → ids.
- * decode(ids) = concatenate token bytes → UTF-8 decode (TextDecoder, invalid sequences → U+FFFD).
+ * decode(ids) = concatenate token bytes → UTF-8 decode (TextDecoder, invalid sequences → U+FFFD; a
+ * leading U+FEFF is text like any other character, not a byte-order mark to drop).
  *
  * Round trip: decode(encode(s)) === s for every well-formed string s (with or without
  * allowSpecial, and unless a loaded tokenizer.json asks for NFC or a prefix space). An ill-formed
  * string (lone surrogates) is encoded as TextEncoder would encode it, each lone surrogate as the
  * bytes of U+FFFD, so decode(encode(s)) === s.toWellFormed() ===
- * new TextDecoder().decode(new TextEncoder().encode(s)). Tested in tokenizer_test.ts and
+ * new TextDecoder("utf-8", { ignoreBOM: true }).decode(new TextEncoder().encode(s)). Tested in tokenizer_test.ts and
  * roundtrip_test.ts.
  */
 import { BpeModel, IdBuffer } from "./bpe.ts";
@@ -55,7 +56,8 @@ export class Tokenizer {
   private readonly tokStart: Int32Array;
   private readonly tokLen: Int32Array;
   private readonly tokData: Uint8Array;
-  private readonly utf8 = new TextDecoder("utf-8");
+  /** ignoreBOM: keep a leading U+FEFF (TextDecoder drops it by default, which breaks the round trip). */
+  private readonly utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
   /** Builds the encoder from plain data (see spec.ts); prefer train / fromJSON / load. */
   constructor(spec: TokenizerSpec) {

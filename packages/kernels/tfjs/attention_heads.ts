@@ -112,25 +112,43 @@ export function headwiseAttention(tf: Tf) {
     for (let r = 0; r < rows; r++) for (let c = 0; c < Dh; c++) out[c * rows + r] = x[r * Dh + c]!;
     return out;
   };
-  /** Keys [c0, c0 + C) of kv head kh as [C, Dh]. */
-  const gatherKeys = (src: Float32Array, off: (j: number) => number, c0: number, C: number, Dh: number) => {
-    const out = new Float32Array(C * Dh);
-    for (let j = 0; j < C; j++) out.set(src.subarray(off(c0 + j), off(c0 + j) + Dh), j * Dh);
-    return out;
-  };
-  const t2 = (x: Float32Array, r: number, c: number) => tf.tensor2d(x, [r, c]);
-
-  /** The blocks of sequence b: query rows [r0, r0+R) against keys [c0, c0+C) (C > 0). */
-  function* blocks(vis: Visibility, Tq: number, keyCount: number) {
+  /**
+   * The blocks of sequence b that see a key: query rows [r0, r0+R) against keys [c0, c0+C) (C > 0;
+   * c0 is the sequence's first visible key, so every block's keys are a prefix of the widest one's),
+   * and each kv head's keys [c0, c0 + max C) as [C, Dh] arrays of `k` and `v`, gathered once per
+   * sequence (a block uploads a prefix of them).
+   */
+  const sequenceBlocks = (
+    vis: Visibility,
+    Tq: number,
+    keyCount: number,
+    b: number,
+    s: { Hkv: number; Dh: number },
+    k: Float32Array,
+    v: Float32Array,
+    layout: Layout,
+  ) => {
+    const list: { r0: number; R: number; c0: number; C: number }[] = [];
+    const c0 = Math.max(0, vis.lo);
     for (let r0 = 0; r0 < Tq; r0 += BLOCK) {
       const R = Math.min(BLOCK, Tq - r0);
-      const c0 = Math.max(0, vis.lo);
-      let top = -1;
-      for (let t = r0; t < r0 + R; t++) top = Math.max(top, vis.hi(t));
-      const C = Math.min(top, keyCount - 1) - c0 + 1;
-      yield { r0, R, c0, C };
+      // hi(t) never decreases with t: the block's last row sees the most keys
+      const C = Math.min(vis.hi(r0 + R - 1), keyCount - 1) - c0 + 1;
+      if (C > 0) list.push({ r0, R, c0, C }); // else no row of the block sees a key: zeros
     }
-  }
+    const width = list.reduce((m, x) => Math.max(m, x.C), 0);
+    const gather = (src: Float32Array) =>
+      Array.from({ length: s.Hkv }, (_, kh) => {
+        const out = new Float32Array(width * s.Dh);
+        for (let j = 0; j < width; j++) {
+          const o = layout.k(b, c0 + j, kh);
+          out.set(src.subarray(o, o + s.Dh), j * s.Dh);
+        }
+        return out;
+      });
+    return { list, keys: gather(k), values: gather(v) };
+  };
+  const t2 = (x: Float32Array, r: number, c: number) => tf.tensor2d(x, [r, c]);
 
   /** Forward for every sequence; writes o [B, Tq, H, Dh] (q layout) and lse [B, H, Tq]. */
   function forward(
@@ -148,15 +166,15 @@ export function headwiseAttention(tf: Tf) {
     const lse = new Float32Array(B * H * Tq);
     for (let b = 0; b < B; b++) {
       const vb = vis(b);
-      for (const { r0, R, c0, C } of blocks(vb, Tq, keyCount)) {
-        if (C <= 0) continue; // no row of the block sees a key: zeros
+      const seq = sequenceBlocks(vb, Tq, keyCount, b, s, k, v, layout);
+      for (const { r0, R, c0, C } of seq.list) {
         const { bias, empty } = blockMask(vb, r0, R, c0, C);
         const biasT = tf.tensor3d(bias, [1, R, C]);
         for (let kh = 0; kh < Hkv; kh++) {
           const h0 = kh * group;
           const Qb = gatherRows(q, (t, h) => layout.q(b, t, h), h0, group, r0, R, Dh, scale);
-          const Kb = gatherKeys(k, (j) => layout.k(b, j, kh), c0, C, Dh);
-          const Vb = gatherKeys(v, (j) => layout.k(b, j, kh), c0, C, Dh);
+          const Kb = seq.keys[kh]!.subarray(0, C * Dh);
+          const Vb = seq.values[kh]!.subarray(0, C * Dh);
           const [ob, lb] = tf.tidy(() => {
             const sc = tf.add(
               tf.reshape(tf.matMul(t2(Qb, group * R, Dh), t2(Kb, C, Dh), false, true), [group, R, C]),
@@ -200,8 +218,8 @@ export function headwiseAttention(tf: Tf) {
     const dv = new Float32Array(kSize);
     for (let b = 0; b < B; b++) {
       const vb = vis(b);
-      for (const { r0, R, c0, C } of blocks(vb, Tq, keyCount)) {
-        if (C <= 0) continue;
+      const seq = sequenceBlocks(vb, Tq, keyCount, b, s, a.k, a.v, layout);
+      for (const { r0, R, c0, C } of seq.list) {
         const { bias, empty } = blockMask(vb, r0, R, c0, C);
         const biasT = tf.tensor3d(bias, [1, R, C]);
         for (let kh = 0; kh < Hkv; kh++) {
@@ -216,8 +234,8 @@ export function headwiseAttention(tf: Tf) {
             for (let c = 0; c < Dh; c++) acc += Gb[r * Dh + c]! * Ob[r * Dh + c]!;
             D[r] = acc;
           }
-          const Kb = gatherKeys(a.k, (j) => layout.k(b, j, kh), c0, C, Dh);
-          const Vb = gatherKeys(a.v, (j) => layout.k(b, j, kh), c0, C, Dh);
+          const Kb = seq.keys[kh]!.subarray(0, C * Dh);
+          const Vb = seq.values[kh]!.subarray(0, C * Dh);
           const n = group * R;
           const [dQb, dKt, dVt] = tf.tidy(() => {
             const K = t2(Kb, C, Dh);
@@ -324,5 +342,3 @@ export function headwiseAttention(tf: Tf) {
     },
   };
 }
-
-export type HeadwiseAttention = ReturnType<typeof headwiseAttention>;

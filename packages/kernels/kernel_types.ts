@@ -269,6 +269,8 @@ export interface AttentionArgs {
   prefixLen: Int32Array | null;
   /** Packed rows: first position of the segment of each query [B·T] (0 in prefixes), or null. */
   segStart: Int32Array | null;
+  /** The query rows whose outputs are read (AttentionOptions.queries), ascending; null = all. */
+  queries: Int32Array | null;
 }
 
 export interface AttentionBackwardArgs extends Omit<AttentionArgs, "out" | "lse"> {

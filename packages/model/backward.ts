@@ -12,6 +12,7 @@ import {
   concatLast,
   dispose,
   embeddingBackward,
+  gatherRows,
   gatherRowsBackward,
   geluBackward,
   layernormBackward,
@@ -24,6 +25,7 @@ import {
 } from "@mempo/kernels";
 import {
   type AttendMode,
+  ascending,
   attentionOptions,
   type BlockSaved,
   type ForwardSaved,
@@ -58,12 +60,16 @@ function blockBackward(
   s: BlockSaved,
   dy: Tensor,
   mode: AttendMode & { kind: "full" },
+  headRows: { rows: Int32Array; rowsT: Tensor },
 ): Tensor {
   return tidy(() => {
     const c = m.config;
     const L = m.layers[l]!;
     const [B, T, H, Dh] = s.q.shape as [number, number, number, number];
     const R = B * T;
+    // A head-rows-only block (forward.ts blockForward): dy and the MLP are [N, d]; the attention's
+    // output gradient and the residual scatter back to all R rows.
+    const scatter = (g: Tensor) => (s.headRowsOnly ? gatherRowsBackward(g, headRows.rowsT, R) : g);
     // MLP: y = x2 + proj(act(n2))
     let dn2: Tensor;
     if (L.fc) {
@@ -78,7 +84,11 @@ function blockBackward(
     const dx2 = normBackward(m, dn2, s.x2, s.n2, L.norm2, L.norm2Bias);
     axpyInto(dx2, dy);
     // Attention: x2 = x + o(attn(n1))
-    const dAtt = linearBackward(m, dx2, s.attOut.reshape([R, H * Dh]), L.o, L.oBias);
+    const att2 = s.attOut.reshape([R, H * Dh]);
+    const dAtt = scatter(
+      linearBackward(m, dx2, s.headRowsOnly ? gatherRows(att2, headRows.rowsT) : att2, L.o, L.oBias),
+    );
+    const opts = attentionOptions(mode);
     const g = attentionBackward(
       dAtt.reshape([B, T, H, Dh]),
       s.q,
@@ -86,7 +96,7 @@ function blockBackward(
       s.v,
       s.attOut,
       s.lse,
-      attentionOptions(mode),
+      s.headRowsOnly && ascending(headRows.rows) ? { ...opts, queries: headRows.rows } : opts,
     );
     let dQ = g.dQ;
     let dK = g.dK;
@@ -108,7 +118,7 @@ function blockBackward(
       axpyInto(dn1, linearBackward(m, dv2, s.n1.out, L.v!, L.vBias));
     }
     const dx = normBackward(m, dn1, s.x, s.n1, L.norm1, L.norm1Bias);
-    axpyInto(dx, dx2);
+    axpyInto(dx, scatter(dx2));
     return dx;
   });
 }
@@ -128,9 +138,12 @@ export function backward(m: Model, saved: ForwardSaved, dLogits: Tensor): void {
       const n = m.names;
       const dnf = linearBackward(m, dLogits, saved.nf.out, n.head);
       const dhsel = normBackward(m, dnf, saved.hsel, saved.nf, n.normF, n.normFBias);
-      let dx = gatherRowsBackward(dhsel, saved.rowsT, B * T);
+      const headRows = { rows: saved.batch.rows, rowsT: saved.rowsT };
+      let dx = saved.blocks[c.nLayers - 1]?.headRowsOnly
+        ? dhsel
+        : gatherRowsBackward(dhsel, saved.rowsT, B * T);
       for (let l = c.nLayers - 1; l >= 0; l--) {
-        const next = blockBackward(m, l, saved.blocks[l]!, dx, mode);
+        const next = blockBackward(m, l, saved.blocks[l]!, dx, mode, headRows);
         dx.dispose();
         dispose(saved.blocks[l]);
         dx = next;

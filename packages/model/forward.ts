@@ -59,6 +59,11 @@ export interface BlockSaved {
   u?: Tensor;
   /** MLP activation output (input of the last projection). */
   a: Tensor;
+  /**
+   * The last block of a forward whose head reads fewer rows than the batch has: its output
+   * projection, residual and MLP ran on the head rows only (ForwardSaved.rowsT); x2…a are [N, ·].
+   */
+  headRowsOnly?: true;
 }
 
 /**
@@ -116,7 +121,15 @@ export function linear(m: Model, x: Tensor, w: string, b?: string): Tensor {
   return matmul(x, m.p(w), { transB: true, bias: b ? m.p(b) : null });
 }
 
-/** One transformer block on x [R, d]; returns y [R, d] and, when `save`, the saved activations. */
+/**
+ * One transformer block on x [R, d]; returns y [R, d] and, when `save`, the saved activations.
+ *
+ * With `headRows` (row indices [N], for the model's last block): keys and values still run on every
+ * row (later positions and the KV cache read them), but everything after attention — the output
+ * projection, the residual, the MLP — runs only on those rows, the only ones the output head reads;
+ * y is then [N, d], in headRows' order. In full attention the kernel is also told which query rows
+ * are read (`AttentionOptions.queries`), so it may skip the others.
+ */
 export function blockForward(
   m: Model,
   l: number,
@@ -125,6 +138,7 @@ export function blockForward(
   T: number,
   mode: AttendMode,
   save: boolean,
+  headRows?: { rows: Int32Array; rowsT: Tensor },
 ): { y: Tensor; saved: BlockSaved | null } {
   return tidy(() => {
     const c = m.config;
@@ -155,7 +169,9 @@ export function blockForward(
     let attOut: Tensor;
     let lse: Tensor | null = null;
     if (mode.kind === "full") {
-      ({ out: attOut, lse } = attention(q4, k4, v4, attentionOptions(mode)));
+      const opts = attentionOptions(mode);
+      const queries = headRows && ascending(headRows.rows) ? headRows.rows : undefined;
+      ({ out: attOut, lse } = attention(q4, k4, v4, queries ? { ...opts, queries } : opts));
       if (mode.cache) {
         kvCacheWrite(mode.cache.k[l]!, k4, 0);
         kvCacheWrite(mode.cache.v[l]!, v4, 0);
@@ -165,8 +181,10 @@ export function blockForward(
       kvCacheWrite(mode.cache.v[l]!, v4, mode.pos);
       attOut = attentionDecode(q4, mode.cache.k[l]!, mode.cache.v[l]!, { pos: mode.pos });
     }
-    const o = linear(m, attOut.reshape([R, d]), L.o, L.oBias);
-    const x2 = add(x, o);
+    const sel = headRows?.rowsT;
+    const att2 = attOut.reshape([R, d]);
+    const o = linear(m, sel ? gatherRows(att2, sel) : att2, L.o, L.oBias);
+    const x2 = add(sel ? gatherRows(x, sel) : x, o);
     const n2 = normForward(m, x2, L.norm2, L.norm2Bias);
     let h: Tensor;
     let u: Tensor | undefined;
@@ -185,9 +203,16 @@ export function blockForward(
     const y = add(x2, mo);
     if (!save) return { y, saved: null };
     const saved: BlockSaved = { x, n1, q: q4, k: k4, v: v4, attOut, lse: lse!, x2, n2, h, u, a };
+    if (sel) saved.headRowsOnly = true;
     keepAll(saved); // nested deeper than tidy() looks; freed by freeSaved()
     return { y, saved };
   });
+}
+
+/** Whether rows are strictly ascending (attention's `queries` must be). */
+export function ascending(rows: Int32Array): boolean {
+  for (let i = 1; i < rows.length; i++) if (rows[i]! <= rows[i - 1]!) return false;
+  return true;
 }
 
 /** Rope options of a block: cache positions when decoding, per-token positions for packed rows. */
@@ -231,13 +256,16 @@ export function forward(
       x = add(x, embedding(posT, m.p(m.names.pos)));
     }
     const blocks: BlockSaved[] = [];
+    // The last block runs its output projection and MLP on the head rows only, when they are fewer.
+    const pruned = batch.rows.length < B * T;
     for (let l = 0; l < c.nLayers; l++) {
-      const r = blockForward(m, l, x, B, T, mode, save);
+      const last = pruned && l === c.nLayers - 1;
+      const r = blockForward(m, l, x, B, T, mode, save, last ? { rows: batch.rows, rowsT } : undefined);
       if (r.saved) blocks.push(r.saved);
       else x.dispose();
       x = r.y;
     }
-    const hsel = gatherRows(x, rowsT);
+    const hsel = pruned ? x : gatherRows(x, rowsT);
     const nf = normForward(m, hsel, m.names.normF, m.names.normFBias);
     const logits = matmul(nf.out, m.p(m.names.head), { transB: true });
     if (!save) return { logits, saved: null };

@@ -35,6 +35,13 @@ export interface AttentionOptions {
    * sees keys [0, prefixLen[b]) ∪ [segStart, t]; a prefix query is causal. Not with keyStart.
    */
   segments?: { prefixLen: ArrayLike<number>; segStart: ArrayLike<number> };
+  /**
+   * The query rows (b·T + t, strictly ascending) whose outputs are read; default all. A backend may
+   * skip the others: their output and lse rows are then zeros. attentionBackward with the same
+   * option assumes dOut is zero on the other rows (their dQ is zero). Used by a model's last block,
+   * whose output only the head rows reach.
+   */
+  queries?: ArrayLike<number>;
 }
 
 function attnDims(kernel: string, q: Tensor, k: Tensor, v: Tensor, inputs: Named) {
@@ -61,7 +68,22 @@ function masks(kernel: string, opts: AttentionOptions, B: number, T: number, bac
     keyStart: opts.keyStart === undefined ? null : perSeq(kernel, "keyStart", opts.keyStart, B, 0),
     keyEnd: opts.keyEnd === undefined ? null : perSeq(kernel, "keyEnd", opts.keyEnd, B, T),
     ...segments(kernel, opts, B, T, backend),
+    queries: opts.queries === undefined ? null : queryRows(kernel, opts.queries, B * T),
   };
+}
+
+/** Validates `queries`: integers in [0, B·T), strictly ascending. */
+function queryRows(kernel: string, rows: ArrayLike<number>, R: number): Int32Array {
+  const out = Int32Array.from(rows);
+  for (let i = 0; i < out.length; i++) {
+    const r = rows[i]!;
+    if (!Number.isInteger(r) || r < 0 || r >= R || (i > 0 && r <= out[i - 1]!))
+      throw new Error(
+        `${kernel}: queries[${i}] = ${r} is not a row index in [0, B·T = ${R}) above the one before it. ` +
+          `Fix: pass the read query rows (b·T + t) sorted ascending without repeats, or omit "queries".`,
+      );
+  }
+  return out;
 }
 
 /** Validates packed-row segments: prefix positions 0, each segment contiguous and starting after the prefix. */

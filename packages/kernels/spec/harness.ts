@@ -18,6 +18,7 @@ export const PER_BACKEND_SPECS = [
   "alias",
   "attention",
   "attention_packed",
+  "attention_queries",
   "block",
   "elementwise",
   "embedding",

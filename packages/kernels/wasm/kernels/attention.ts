@@ -2,7 +2,7 @@
  * Host side of the fused causal attention and KV-cache decoding (assembly/attention.ts): fills the
  * argument fields (args.ts), copies the per-sequence key ranges into wasm memory, lists the query
  * blocks (BQ rows each; in a packed row, the shared prefix and each segment are cut separately, so
- * no block straddles a segment) and sizes the per-thread score buffers (BQ × T floats forward, twice
+ * no block straddles a segment; with `queries`, only the runs of those rows) and sizes the per-thread score buffers (BQ × T floats forward, twice
  * that backward).
  *
  * Test: packages/kernels/wasm/rows_test.ts and spec/attention_test.ts (against ts).
@@ -38,22 +38,46 @@ function common(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, perThre
 
 /**
  * The query blocks (b, i0, rows, s0) in row order and the first block of each row. s0 = the
- * segment's first position, 0 for causal rows and prefixes.
+ * segment's first position, 0 for causal rows and prefixes. With `queries`, only runs of those rows
+ * are cut into blocks (the others are skipped: zeros forward, no gradient backward).
  */
 function blocks(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, bq: number) {
-  const { B, T, segStart } = a;
+  const { B, T, segStart, queries } = a;
   const list: number[] = [];
   const rowFirst = new Int32Array(B + 1);
-  for (let b = 0; b < B; b++) {
-    rowFirst[b] = list.length / 4;
-    let t = 0;
-    while (t < T) {
-      const s0 = segStart ? segStart[b * T + t]! : 0;
-      let end = t + 1;
-      if (segStart) while (end < T && end - t < bq && segStart[b * T + end] === s0) end++;
-      else end = Math.min(T, t + bq);
-      list.push(b, t, end - t, s0);
-      t = end;
+  const seg = (b: number, t: number) => (segStart ? segStart[b * T + t]! : 0);
+  if (queries) {
+    let i = 0;
+    for (let b = 0; b < B; b++) {
+      rowFirst[b] = list.length / 4;
+      while (i < queries.length && queries[i]! < (b + 1) * T) {
+        const t = queries[i]! - b * T;
+        const s0 = seg(b, t);
+        let n = 1;
+        while (
+          i + n < queries.length &&
+          n < bq &&
+          t + n < T &&
+          queries[i + n] === b * T + t + n &&
+          seg(b, t + n) === s0
+        )
+          n++;
+        list.push(b, t, n, s0);
+        i += n;
+      }
+    }
+  } else {
+    for (let b = 0; b < B; b++) {
+      rowFirst[b] = list.length / 4;
+      let t = 0;
+      while (t < T) {
+        const s0 = seg(b, t);
+        let end = t + 1;
+        if (segStart) while (end < T && end - t < bq && segStart[b * T + end] === s0) end++;
+        else end = Math.min(T, t + bq);
+        list.push(b, t, end - t, s0);
+        t = end;
+      }
     }
   }
   rowFirst[B] = list.length / 4;

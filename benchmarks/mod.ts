@@ -2,8 +2,9 @@
  * @module @mempo/benchmarks — shared helpers for the benches: machine facts and result records.
  *
  * Each bench lives in its own folder (`kernels/`, `tokenizer/`, …), prints a table and writes
- * `results/<bench>.json`. Run all with `npm run bench` (turbo: `bench:<name>` per bench, cached on
- * the code it measures; README.md) or one with `npx tsx benchmarks/<bench>/main.ts`.
+ * `results/out/<bench>.json` (git-ignored; report.ts publishes it to the committed `results/<bench>.json`).
+ * Run all with `npm run bench` (turbo: `bench:<name>` per bench, cached on the code it measures;
+ * README.md) or one with `npx tsx benchmarks/<bench>/main.ts`, then `npx tsx benchmarks/report.ts`.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -104,9 +105,21 @@ export function median(xs: readonly number[]): number {
  */
 export const QUICK = process.env.MEMPO_BENCH_QUICK === "1";
 
-/** The results JSON of a bench: results/<name>.json, or results/quick/<name>.json in quick mode (folder made). */
+/** The committed results: results/<bench>.json, what docs/benchmarks.md is generated from. */
+export const RESULTS_DIR = join(import.meta.dirname, "results");
+
+/**
+ * Where benches write: results/out/ at full size, results/quick/ in quick mode; both git-ignored, so a
+ * bench task's turbo outputs are never among its inputs (turbo hashes tracked files matching `outputs`).
+ * report.ts publishes each results/out/ file that is newer than its committed copy to results/.
+ */
+export function outDir(quick = QUICK): string {
+  return join(RESULTS_DIR, quick ? "quick" : "out");
+}
+
+/** The results JSON a bench writes: results/out/<name>.json, or results/quick/<name>.json in quick mode (folder made). */
 export function resultsFile(name: string, quick = QUICK): string {
-  const dir = join(import.meta.dirname, "results", ...(quick ? ["quick"] : []));
+  const dir = outDir(quick);
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.json`);
 }

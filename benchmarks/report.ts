@@ -1,17 +1,21 @@
 /**
- * Generates docs/benchmarks.md from the results JSON (results/<bench>.json): the machine with its CPU
+ * Publishes, then generates docs/benchmarks.md from the committed results JSON (results/<bench>.json).
+ * Benches write to the git-ignored results/out/; each file there that is newer than its committed copy
+ * is first copied over it (publish.ts: a newer committed result is never replaced by an older local one).
+ * The page shows the machine with its CPU
  * flags, versions, dates, load averages, every table and the MemPO experiment's verdicts and plots.
  * The prose is this file's template; every number comes from a results file, so the page is never
  * edited by hand. It is the `bench` turbo task, run after every `bench:<name>` task.
  *
- *   npx tsx benchmarks/report.ts            # results/*.json → docs/benchmarks.md
- *   MEMPO_BENCH_QUICK=1 npx tsx benchmarks/report.ts   # results/quick/*.json → results/quick/benchmarks.md
+ *   npx tsx benchmarks/report.ts            # results/out/*.json → results/*.json → docs/benchmarks.md
+ *   MEMPO_BENCH_QUICK=1 npx tsx benchmarks/report.ts   # results/quick/*.json → results/quick/benchmarks.md (no publishing)
  *
  * A bench whose results file is missing gets a line saying how to produce it. Test: report_test.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { QUICK } from "./mod.ts";
+import { outDir, QUICK, RESULTS_DIR } from "./mod.ts";
+import { publish } from "./publish.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: results files are read as plain JSON
 type J = any;
@@ -256,7 +260,8 @@ export function benchmarksPage(dir: string, pageDir: string): string {
     "Every bench runs its peers in the same run, on the same data, and records JSON in `benchmarks/results/<bench>.json` " +
       "(machine with its CPU flags, versions, date, load average before/after, config, every sample). Each bench is a turbo " +
       "task (`bench:<name>`) whose inputs are its own folder and the packages it measures, and whose output is its results " +
-      "file: `npx turbo run bench` reruns only the benches whose code changed, then this page is generated from the results. " +
+      "file in the git-ignored `results/out/`: `npx turbo run bench` reruns only the benches whose code changed, then " +
+      "publishes each newer `results/out/<bench>.json` to `results/<bench>.json` and generates this page from those. " +
       "`MEMPO_BENCH_QUICK=1` runs every bench at quick sizes into `results/quick/` (and this page into `results/quick/benchmarks.md`). " +
       "PyTorch peers use Debian's `python3-torch` (`benchmarks/setup-peers.sh`); tfjs and @jax-js/jax install with npm.",
     "",
@@ -286,7 +291,19 @@ export function benchmarksPage(dir: string, pageDir: string): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dir = join(here, "results", ...(QUICK ? ["quick"] : []));
+  const dir = QUICK ? outDir(true) : RESULTS_DIR;
+  if (!QUICK)
+    for (const p of publish(outDir(false), RESULTS_DIR))
+      if (p.action !== "same")
+        console.log(
+          `results/out/${p.name}.json: ${
+            p.action === "published"
+              ? `published to results/${p.name}.json`
+              : p.action === "kept"
+                ? `older than the committed results/${p.name}.json, not published`
+                : "records no date, not published"
+          }`,
+        );
   const page = QUICK ? join(dir, "benchmarks.md") : join(here, "..", "docs", "benchmarks.md");
   writeFileSync(page, benchmarksPage(dir, join(page, "..")));
   console.log(`wrote ${relative(process.cwd(), page)}`);

@@ -7,7 +7,7 @@
  * the `mem` and `full` policies (o200k and a tokenizer trained on the world).
  *
  * Run: `npx tsx benchmarks/env/main.ts` from the repo root. Prints tables and writes
- * benchmarks/results/env.json. Knobs (env): ENV_BENCH_ENTITIES (default 39000 ≈ 100k passages),
+ * benchmarks/results/out/env.json. Knobs (env): ENV_BENCH_ENTITIES (default 39000 ≈ 100k passages),
  * ENV_BENCH_QUERIES (default 2000), ENV_BENCH_TASKS (teacher tasks per setting, default 60).
  * Timings on a shared machine are noisy; the load average is recorded with the results.
  */

@@ -3,7 +3,7 @@
  * reference step (fwd+bwd of a 2-layer pre-LN transformer stack, ref_step.ts), each next to the same
  * op on our "tfjs" backend (TensorFlow.js on its wasm backend, or MEMPO_TFJS_BACKEND), in @jax-js/jax
  * (peer_jax.ts, its wasm device, jit) and in PyTorch (peer_torch.py, torch threads = 2), measured in
- * the same run. Prints a table and writes results/kernels.json (MEMPO_BENCH_QUICK=1: a case per kind
+ * the same run. Prints a table and writes results/out/kernels.json (MEMPO_BENCH_QUICK=1: a case per kind
  * of kernel, shorter timing, results/quick/kernels.json).
  *
  * Run: `npx tsx benchmarks/kernels/main.ts [filter…] [--no-peer] [--no-tfjs] [--no-jax] [--profile] [--backend=wasm]`

@@ -5,21 +5,23 @@
  * the experiment directory: report.md (table as mean ± std over seeds, per-N verdicts, the retention
  * ablation, P(gold | memory), plots), plots/*.svg|png, samples/<agent>.md (decoded episodes) and
  * logs/; and the results JSON (machine, load average, seeds, flags, every number) with a copy of the
- * report, plots and samples in the folder of the same name, for docs/benchmarks.md: results/mempo.json (full), mempo-medium.json,
+ * report, plots and samples in the folder of the same name, for docs/benchmarks.md: results/out/mempo.json
+ * (full), out/mempo-medium.json (git-ignored; report.ts publishes them with their folders to results/),
  * quick/mempo.json.
  *
  *   npx tsx benchmarks/mempo/main.ts --quick        # smoke-sized, 3 seeds: a few minutes on 2 cores
  *   npx tsx benchmarks/mempo/main.ts --mode medium  # the shipped base, a few hundred tasks: about an hour
  *   npx tsx benchmarks/mempo/main.ts                # the default profile, 3 seeds: hours (docs/benchmarks.md)
  *   npx tsx benchmarks/mempo/main.ts --report-only --out DIR   # re-aggregate a finished experiment
+ *   npx tsx benchmarks/report.ts                    # then: publish to results/ and regenerate docs/benchmarks.md
  * Flags: --quick (or MEMPO_BENCH_QUICK=1), --mode quick|medium|full, --out DIR (default benchmarks/mempo/runs/<mode>),
  * --seeds 1,2,3, --results FILE. Test: `npx vitest run mempo/mempo_test.ts` in benchmarks/.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { main as mempo } from "@mempo/trainer";
-import { machineInfo } from "../mod.ts";
+import { machineInfo, outDir, RESULTS_DIR } from "../mod.ts";
 import { aggregate } from "./aggregate.ts";
 import { type Mode, MODES, plan, runPlan } from "./pipeline.ts";
 import { plotSpecs, svgToPng, toSvg } from "./plots.ts";
@@ -49,13 +51,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     mode,
     out: join(here, "runs", mode),
     seeds: [...MODES[mode].seeds],
-    results: join(
-      here,
-      "..",
-      "results",
-      ...(mode === "quick" ? ["quick"] : []),
-      `mempo${mode === "medium" ? "-medium" : ""}.json`,
-    ),
+    results: join(outDir(mode === "quick"), `mempo${mode === "medium" ? "-medium" : ""}.json`),
     reportOnly: argv.includes("--report-only"),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -93,11 +89,23 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
     ({ seconds } = await runPlan(steps, o.out, (argv) => mempo(argv)));
   }
   let totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
-  // --report-only keeps what the run measured: its date, machine, load average and durations
+  // --report-only keeps what the run measured: its date, machine, load average and durations (from the
+  // results file, else its committed copy where that is results/out/'s), and records when it re-aggregated
   let measured: Record<string, unknown> = {};
-  if (o.reportOnly && existsSync(o.results)) {
-    const prev = JSON.parse(readFileSync(o.results, "utf8")) as Record<string, unknown>;
-    measured = { date: prev.date, machine: prev.machine, loadavg: prev.loadavg };
+  const committed = join(RESULTS_DIR, basename(o.results));
+  const prevFile = existsSync(o.results)
+    ? o.results
+    : dirname(o.results) === outDir(false) && existsSync(committed)
+      ? committed
+      : undefined;
+  if (o.reportOnly && prevFile !== undefined) {
+    const prev = JSON.parse(readFileSync(prevFile, "utf8")) as Record<string, unknown>;
+    measured = {
+      date: prev.date,
+      reported: new Date().toISOString(),
+      machine: prev.machine,
+      loadavg: prev.loadavg,
+    };
     const sec = prev.seconds as { total: number; steps: Record<string, number> } | undefined;
     if (sec) ({ total: totalSeconds, steps: seconds } = sec);
   }

@@ -47,6 +47,14 @@ describe("plan", () => {
     expect(parseArgs(["--mode", "medium"], {}).mode).toBe("medium");
     expect(() => parseArgs(["--mode", "huge"], {})).toThrow(/--mode huge: use one of quick, medium, full/);
   });
+  it("writes to the git-ignored results/out/ (report.ts publishes it) or results/quick/, or --results FILE", () => {
+    expect(parseArgs(["--mode", "medium"], {}).results).toMatch(
+      /benchmarks\/results\/out\/mempo-medium\.json$/,
+    );
+    expect(parseArgs([], {}).results).toMatch(/benchmarks\/results\/out\/mempo\.json$/);
+    expect(parseArgs(["--quick"], {}).results).toMatch(/benchmarks\/results\/quick\/mempo\.json$/);
+    expect(parseArgs(["--results", "/tmp/r/m.json"], {}).results).toBe("/tmp/r/m.json");
+  });
 });
 
 describe("statistics and verdicts", () => {

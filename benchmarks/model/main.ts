@@ -3,7 +3,7 @@
  * decoding with the KV cache (tokens/s at batch 64) of @mempo/model, next to the same transformer in
  * eager PyTorch (peer_torch.py, torch threads = 2, OpenBLAS) and to our "tfjs" backend (TensorFlow.js on
  * its wasm backend, or MEMPO_TFJS_BACKEND; one round of 2 timed steps and 1 decode rep: it is slow)
- * measured in the same run on the same shapes. Prints a table and writes results/model.json.
+ * measured in the same run on the same shapes. Prints a table and writes results/out/model.json.
  *
  * Run: `npx tsx benchmarks/model/main.ts [--no-peer] [--no-tfjs] [--backend=wasm] [--presets=default,small-gpt2]`
  * (install the peer with `bash benchmarks/setup-peers.sh`). Simplifications: random weights and ids,

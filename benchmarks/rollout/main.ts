@@ -17,8 +17,8 @@
  *   learner     learnerStep (forward + backward + AdamW) on the teacher's rollouts, tokens/s
  *
  * Run: `npx tsx benchmarks/rollout/main.ts [--backend=wasm] [--tasks=8] [--group=4] [--only=memory]`.
- * Prints a table and writes results/rollout.json (`--only=memory`: the scoring and prefill comparisons
- * alone, to results/rollout-memory.json). Simplifications: random weights (their responses are one turn of random
+ * Prints a table and writes results/out/rollout.json (`--only=memory`: the scoring and prefill comparisons
+ * alone, to results/out/rollout-memory.json). Simplifications: random weights (their responses are one turn of random
  * tokens up to maxNewTokens, so `generate` measures decoding, not agent behaviour); the model's
  * vocabulary is the tokenizer's. The CPU may be shared: each timing is the best of 3 rounds and the load
  * average is recorded.

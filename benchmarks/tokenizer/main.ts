@@ -4,7 +4,7 @@
  * decode throughput; and the time to train a 2,000-token vocabulary on 5 MB of text.
  *
  * Run: `npx tsx benchmarks/tokenizer/main.ts` (from the repo root). Prints a table and writes
- * benchmarks/results/tokenizer.json. Knobs (env): TOK_BENCH_MB (encode text, default 2),
+ * benchmarks/results/out/tokenizer.json. Knobs (env): TOK_BENCH_MB (encode text, default 2),
  * TOK_BENCH_TRAIN_MB (default 5), TOK_BENCH_VOCAB (default 2000), TOK_BENCH_REPS (default 5).
  * The text is synthetic and seeded (prose, code, JSON, non-Latin scripts, emoji).
  */

@@ -4,7 +4,7 @@
  * forward, backward, optimizer, prefill, decode, search, memory scoring, reference scoring, loss,
  * advantages — and per kernel, host work = phase time outside kernels, padding waste), and runs the
  * PyTorch eager peer on the same model and the same SFT batch shapes in the same run. Writes
- * results/trainer.json.
+ * results/out/trainer.json.
  *
  * Run: `npx tsx benchmarks/trainer/main.ts [--run DIR] [--sft-steps 24] [--rl-iterations 3] [--no-peer]`
  *   --run DIR  a finished run (data, tokenizer, sft/): RL then starts from its trained SFT model, so

@@ -1,7 +1,7 @@
 /**
  * WebGPU bench: matmul (256…1024, square) and causal attention (the kernel spec's shapes plus one
  * training-size shape) on the "webgpu" backend next to "wasm" and "ts" in the same run, in GFLOP/s.
- * Prints a table and writes results/webgpu.json.
+ * Prints a table and writes results/out/webgpu.json.
  *
  * Run: `npx tsx benchmarks/webgpu/main.ts [--no-ts]`
  * On a machine without a GPU, Dawn runs on Mesa's llvmpipe: a CPU rasteriser that JIT-compiles the

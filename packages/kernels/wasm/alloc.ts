@@ -1,8 +1,12 @@
 /**
  * Allocator for tensor storage inside the shared WebAssembly.Memory: size classes (four per power of
  * two, 64-byte aligned) with a free list per class, a bump pointer above them, and memory.grow when
- * the bump pointer reaches the end. Freed blocks are reused only by the same class (no coalescing):
- * training loops allocate the same shapes every step, so classes fill up once and then recycle.
+ * the bump pointer reaches the end. No coalescing: training loops allocate the same shapes every step,
+ * so classes fill up and then recycle. A request whose class has no free block borrows the smallest
+ * free block of a class up to four times its size before it takes fresh memory: a batch of a new length
+ * (every SFT step has one) otherwise keeps carving fresh pages, and the first touch of a fresh page (a
+ * page fault, several µs in a VM) costs far more than clearing the block. A borrowed block returns to
+ * its own class when freed.
  *
  * Test: packages/kernels/wasm/alloc_test.ts.
  */
@@ -18,11 +22,18 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/** The size class after `cls` (a class: sizeClass(cls) = cls). */
+function nextClass(cls: number): number {
+  return sizeClass(cls + 1);
+}
+
 export class Allocator {
   readonly memory: WebAssembly.Memory;
   readonly maxBytes: number;
   #top: number;
   #free = new Map<number, number[]>();
+  /** Blocks handed out from a larger class than their request's: pointer → that class. */
+  #borrowed = new Map<number, number>();
   #live = 0;
   /** Clears a reused block (the engine installs a multi-threaded one); default: a host fill. */
   zeroer: (ptr: number, bytes: number) => void = (ptr, bytes) => {
@@ -40,13 +51,22 @@ export class Allocator {
   /** Returns a 64-byte aligned block of at least `bytes` bytes; `zero` clears a reused block. */
   alloc(bytes: number, zero = true): number {
     const cls = sizeClass(bytes);
-    const list = this.#free.get(cls);
-    this.#live += cls;
-    const reused = list?.pop();
+    const reused = this.#free.get(cls)?.pop();
     if (reused !== undefined) {
+      this.#live += cls;
       if (zero) this.zeroer(reused, cls);
       return reused;
     }
+    // the smallest free block of a larger class, up to four times this one
+    for (let c = nextClass(cls); c <= 4 * cls; c = nextClass(c)) {
+      const ptr = this.#free.get(c)?.pop();
+      if (ptr === undefined) continue;
+      this.#live += c;
+      this.#borrowed.set(ptr, c);
+      if (zero) this.zeroer(ptr, cls);
+      return ptr;
+    }
+    this.#live += cls;
     const ptr = this.#top;
     const end = ptr + cls;
     const have = this.memory.buffer.byteLength;
@@ -69,7 +89,12 @@ export class Allocator {
 
   /** Returns a block from `alloc(bytes)` to its class's free list. */
   free(ptr: number, bytes: number): void {
-    const cls = sizeClass(bytes);
+    let cls = sizeClass(bytes);
+    const own = this.#borrowed.get(ptr);
+    if (own !== undefined) {
+      this.#borrowed.delete(ptr);
+      cls = own;
+    }
     this.#live -= cls;
     let list = this.#free.get(cls);
     if (!list) {

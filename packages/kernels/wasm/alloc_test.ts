@@ -47,4 +47,24 @@ describe("Allocator", () => {
     expect(() => a.alloc(8 << 20)).toThrow(/out of memory.*MEMPO_WASM_MAX_MB/);
     expect(a.stats().liveBytes).toBe(1 << 20);
   });
+
+  it("borrows a free block of a larger class (up to 4×) before fresh memory, and takes it back to its class", () => {
+    const m = memory();
+    const a = new Allocator(m, 1024, 64 * 65536);
+    const big = a.alloc(4096);
+    new Uint8Array(m.buffer, big, 4096).fill(7);
+    a.free(big, 4096);
+    const used = a.stats().usedBytes;
+    const small = a.alloc(1024); // class 1024: none free → the 4096 block, cleared where it is used
+    expect(small).toBe(big);
+    expect(a.stats().usedBytes).toBe(used);
+    expect(a.stats().liveBytes).toBe(4096);
+    expect(new Uint8Array(m.buffer, small, 1024).every((x) => x === 0)).toBe(true);
+    a.free(small, 1024);
+    expect(a.stats().liveBytes).toBe(0);
+    expect(a.alloc(4096)).toBe(big); // back in its own class
+    a.free(big, 4096);
+    expect(a.alloc(512)).not.toBe(big); // more than 4× larger: fresh memory instead
+    expect(a.stats().usedBytes).toBeGreaterThan(used);
+  });
 });

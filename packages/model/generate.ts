@@ -21,7 +21,7 @@ import { KvCache } from "./kv_cache.ts";
 import type { Model } from "./params.ts";
 import { Rng } from "@mempo/kernels/random";
 import { resolveSampling, type SamplingConfig, sampleToken } from "./sample.ts";
-import { treeForward } from "./tree_forward.ts";
+import { hostMemory, type KvSink, treeForward } from "./tree_forward.ts";
 
 export interface GenerateOptions {
   /** Sampling knobs (temperature 1, top-k off, top-p off by default). */
@@ -119,14 +119,13 @@ async function sampleRows(
   take: Take,
 ): Promise<void> {
   const V = logits.shape[1]!;
-  const host = await logits.read();
+  const read = await logits.read();
   logits.dispose();
-  const row = new Float32Array(V);
+  const host = read instanceof Float32Array ? read : Float32Array.from(read);
   for (let i = 0; i < seqOf.length; i++) {
     const b = seqOf[i]!;
     if (done[b]) continue;
-    for (let v = 0; v < V; v++) row[v] = host[i * V + v]!;
-    take(b, row);
+    take(b, host.subarray(i * V, (i + 1) * V));
   }
 }
 
@@ -213,28 +212,37 @@ async function treePrefill(
   const B = prompts.length;
   const V = c.vocabSize;
   const size = B * c.nKvHeads * Tmax * (c.dModel / c.nHeads);
-  const sink = {
-    Tmax,
-    k: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
-    v: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
-  };
+  // host-memory backends: the runs go straight into the generation cache
+  const direct = hostMemory(m) ? new KvCache(m, B, Tmax) : null;
+  const sink: KvSink = direct
+    ? { Tmax, cache: direct }
+    : {
+        Tmax,
+        k: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
+        v: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
+      };
   const last = new Float32Array(B * V);
-  await treeForward(
-    m,
-    prompts.map((p) => Int32Array.from(p)),
-    {
-      from: Int32Array.from(prompts, (p) => p.length - 1),
-      to: Int32Array.from(prompts, (p) => p.length),
-      sink,
-      async head(logits, rows) {
-        const host = await logits.read();
-        rows.forEach((r, k) => {
-          last.set(host.subarray(k * V, (k + 1) * V), r.seq * V);
-        });
+  try {
+    await treeForward(
+      m,
+      prompts.map((p) => Int32Array.from(p)),
+      {
+        from: Int32Array.from(prompts, (p) => p.length - 1),
+        to: Int32Array.from(prompts, (p) => p.length),
+        sink,
+        async head(logits, rows) {
+          const host = await logits.read();
+          rows.forEach((r, k) => {
+            last.set(host.subarray(k * V, (k + 1) * V), r.seq * V);
+          });
+        },
       },
-    },
-  );
-  const cache = new KvCache(m, B, Tmax, sink);
+    );
+  } catch (e) {
+    direct?.dispose();
+    throw e;
+  }
+  const cache = direct ?? new KvCache(m, B, Tmax, sink as { k: FloatArray[]; v: FloatArray[] });
   for (let b = 0; b < B; b++) take(b, last.subarray(b * V, (b + 1) * V));
   return cache;
 }

@@ -12,8 +12,12 @@
  * dropped once every node below it has run; with a `sink`, each node's keys/values are also copied
  * into the cache row of every sequence that passes through it (a generation cache).
  *
- * Simplifications: the ancestors' keys/values travel through the host (one copy per batch); nodes run
- * level by level, not in an optimal schedule.
+ * Where the backend's tensors are host memory (ts, wasm: {@link hostMemory}), the runs are copied
+ * straight out of and into the cache tensors' storage; elsewhere (webgpu, tfjs) each batch's cache is
+ * read back whole and the next one uploaded from host arrays.
+ *
+ * Simplifications: a node's keys/values are kept as host arrays (one copy per node with children,
+ * one per lane that continues it); nodes run level by level, not in an optimal schedule.
  *
  * Test: `npx vitest run score_shared_test.ts generate_test.ts`.
  */
@@ -29,11 +33,18 @@ export interface RowRef {
   pos: number;
 }
 
-/** Host key/value arrays, one per layer: [S, Hkv, Tmax, Dh] (row s = sequence s). */
-export interface KvSink {
-  Tmax: number;
-  k: FloatArray[];
-  v: FloatArray[];
+/**
+ * Where every sequence's keys/values are assembled, [S, Hkv, Tmax, Dh] per layer (row s = sequence s):
+ * host arrays, or (`cache`) a KvCache written in place on a host-memory backend ({@link hostMemory}).
+ */
+export type KvSink = { Tmax: number } & ({ k: FloatArray[]; v: FloatArray[] } | { cache: KvCache });
+
+/**
+ * Whether the model's tensors live in host memory (the ts and wasm backends), so that keys/values can
+ * be copied in and out of a cache's storage in place (tensor.data) instead of through read and upload.
+ */
+export function hostMemory(m: Model): boolean {
+  return m.backend.name === "ts" || m.backend.name === "wasm";
 }
 
 export interface TreeForwardOptions {
@@ -162,26 +173,31 @@ async function runBatch(
     }
   });
   // cache row b = the keys/values of node b's ancestors at their positions
+  const direct = hostMemory(m);
   const size = B * Hkv * Tmax * Dh;
-  const kHost = Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
-  const vHost = Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
-  chunk.forEach((nd, b) => {
-    for (let a = nodes[nd]!.parent; a > 0; a = nodes[a]!.parent) {
-      const { start, end } = nodes[a]!;
-      const kv = store.get(a)!;
-      const run = (end - start) * Dh;
-      for (let l = 0; l < c.nLayers; l++)
+  const kHost = direct ? [] : Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
+  const vHost = direct ? [] : Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
+  const cache = direct ? new KvCache(m, B, Tmax) : null;
+  for (let l = 0; l < c.nLayers; l++) {
+    const toK = cache ? cache.k[l]!.data : kHost[l]!;
+    const toV = cache ? cache.v[l]!.data : vHost[l]!;
+    chunk.forEach((nd, b) => {
+      for (let a = nodes[nd]!.parent; a > 0; a = nodes[a]!.parent) {
+        const { start, end } = nodes[a]!;
+        const kv = store.get(a)!;
+        const run = (end - start) * Dh;
         for (let h = 0; h < Hkv; h++) {
           const dst = ((b * Hkv + h) * Tmax + start) * Dh;
-          kHost[l]!.set(kv.k[l]!.subarray(h * run, (h + 1) * run), dst);
-          vHost[l]!.set(kv.v[l]!.subarray(h * run, (h + 1) * run), dst);
+          toK.set(kv.k[l]!.subarray(h * run, (h + 1) * run), dst);
+          toV.set(kv.v[l]!.subarray(h * run, (h + 1) * run), dst);
         }
-    }
-  });
-  const cache = new KvCache(m, B, Tmax, { k: kHost, v: vHost });
+      }
+    });
+  }
+  const kvCache = cache ?? new KvCache(m, B, Tmax, { k: kHost, v: vHost });
   try {
     const batch = { B, T, ids, pos, rows: Int32Array.from(rows.length > 0 ? rows : [0]) };
-    const logits = tidy(() => forward(m, batch, { kind: "cache", cache, pos }, false).logits);
+    const logits = tidy(() => forward(m, batch, { kind: "cache", cache: kvCache, pos }, false).logits);
     try {
       if (refs.length > 0) await opts.head(logits, refs);
     } finally {
@@ -192,8 +208,10 @@ async function runBatch(
     if (keep.length === 0) return;
     for (const b of keep) if (nodes[chunk[b]!]!.children.length > 0) store.set(chunk[b]!, { k: [], v: [] });
     for (let l = 0; l < c.nLayers; l++) {
-      const kAll = (await cache.k[l]!.read()) as FloatArray;
-      const vAll = (await cache.v[l]!.read()) as FloatArray;
+      const kAll = (direct ? kvCache.k[l]!.data : await kvCache.k[l]!.read()) as FloatArray;
+      const vAll = (direct ? kvCache.v[l]!.data : await kvCache.v[l]!.read()) as FloatArray;
+      const sinkK = sink ? ("cache" in sink ? sink.cache.k[l]!.data : sink.k[l]!) : null;
+      const sinkV = sink ? ("cache" in sink ? sink.cache.v[l]!.data : sink.v[l]!) : null;
       for (const b of keep) {
         const nd = chunk[b]!;
         const run = lens[b]! * Dh;
@@ -213,13 +231,13 @@ async function runBatch(
           if (sink)
             for (const s of below[nd]!) {
               const dst = ((s * Hkv + h) * sink.Tmax + pos[b]!) * Dh;
-              sink.k[l]!.set(kRun, dst);
-              sink.v[l]!.set(vRun, dst);
+              sinkK!.set(kRun, dst);
+              sinkV!.set(vRun, dst);
             }
         }
       }
     }
   } finally {
-    cache.dispose();
+    kvCache.dispose();
   }
 }

@@ -12,6 +12,7 @@
  *   npx tsx benchmarks/mempo/main.ts --quick        # smoke-sized, 3 seeds: a few minutes on 2 cores
  *   npx tsx benchmarks/mempo/main.ts --mode medium  # the shipped base, a few hundred tasks: about an hour
  *   npx tsx benchmarks/mempo/main.ts                # the default profile, 3 seeds: hours (docs/benchmarks.md)
+ *   npx tsx benchmarks/mempo/main.ts --seeds 2      # one seed of it (others in the folder are kept)
  *   npx tsx benchmarks/mempo/main.ts --report-only --out DIR   # re-aggregate a finished experiment
  *   npx tsx benchmarks/report.ts                    # then: publish to results/ and regenerate docs/benchmarks.md
  * Flags: --quick (or MEMPO_BENCH_QUICK=1), --mode quick|medium|full, --out DIR (default benchmarks/mempo/runs/<mode>),
@@ -23,7 +24,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { main as mempo } from "@mempo/trainer";
 import { machineInfo, outDir, RESULTS_DIR } from "../mod.ts";
 import { aggregate } from "./aggregate.ts";
-import { type Mode, MODES, plan, runPlan } from "./pipeline.ts";
+import { type Mode, MODES, plan, runPlan, seedDir } from "./pipeline.ts";
 import { plotSpecs, svgToPng, toSvg } from "./plots.ts";
 import { memoryTable, resultsTable, sampleTranscripts, verdict } from "./report.ts";
 
@@ -84,9 +85,15 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   let seconds: Record<string, number> = {};
   if (!o.reportOnly) {
-    rmSync(o.out, { recursive: true, force: true });
+    // only these seeds' directories are redone: an experiment can be run a seed at a time
+    // (--seeds 1, then --seeds 2 …, then --report-only over all of them)
+    for (const seed of o.seeds) rmSync(seedDir(o.out, seed), { recursive: true, force: true });
     const steps = plan({ ...m, seeds: o.seeds, out: o.out });
     ({ seconds } = await runPlan(steps, o.out, (argv) => mempo(argv)));
+    for (const seed of o.seeds) {
+      const own = Object.fromEntries(Object.entries(seconds).filter(([k]) => k.startsWith(`seed-${seed}/`)));
+      writeFileSync(join(seedDir(o.out, seed), "seconds.json"), `${JSON.stringify(own, null, 1)}\n`);
+    }
   }
   let totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
   // --report-only keeps what the run measured: its date, machine, load average and durations (from the
@@ -108,6 +115,16 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
     };
     const sec = prev.seconds as { total: number; steps: Record<string, number> } | undefined;
     if (sec) ({ total: totalSeconds, steps: seconds } = sec);
+  }
+  if (o.reportOnly) {
+    // each seed's step durations, as its run recorded them (seeds run separately included)
+    const bySeed = o.seeds
+      .map((seed) => join(seedDir(o.out, seed), "seconds.json"))
+      .filter((f) => existsSync(f));
+    if (bySeed.length === o.seeds.length) {
+      seconds = Object.assign({}, ...bySeed.map((f) => JSON.parse(readFileSync(f, "utf8"))));
+      totalSeconds = Math.round(Object.values(seconds).reduce((x, y) => x + y, 0) * 10) / 10;
+    }
   }
   const a = aggregate(o.out, o.seeds);
   // plots: into the experiment directory, and beside the results JSON

@@ -115,18 +115,25 @@ describe("quick mode end to end", () => {
   beforeAll(async () => {
     const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      results = await bench({
-        mode: "quick",
-        out: join(dir, "exp"),
-        seeds: [1, 2, 3],
-        results: resultsFile,
-        reportOnly: false,
-      });
+      // a seed at a time into one experiment folder, then the report over all of them
+      const run = (seeds: number[], reportOnly: boolean) =>
+        bench({ mode: "quick", out: join(dir, "exp"), seeds, results: resultsFile, reportOnly });
+      await run([1, 2], false);
+      await run([3], false);
+      results = await run([1, 2, 3], true);
     } finally {
       err.mockRestore();
     }
   }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs seeds separately into one experiment and reports them together", () => {
+    expect((results.seeds as number[]).length).toBe(3);
+    const steps = (results.seconds as { total: number; steps: Record<string, number> }).steps;
+    for (const seed of [1, 2, 3]) expect(steps[`seed-${seed}/mempo-eval`]).toBeGreaterThan(0);
+    const sum = Object.values(steps).reduce((x, y) => x + y, 0);
+    expect((results.seconds as { total: number }).total).toBeCloseTo(sum, 0);
+  });
 
   it("writes the report with its plots, samples and the results JSON", () => {
     const report = readFileSync(join(dir, "exp", "report.md"), "utf8");

@@ -22,6 +22,18 @@ export interface WasmBackendInfo {
   liveBytes: number;
 }
 
+
+/**
+ * A fresh host copy of a view of the shared memory. `slice()` of a SharedArrayBuffer-backed array
+ * copies element by element in V8 (≈ 5 µs per KiB, 80× a `set`), which made reading a decode step's
+ * logits cost more than computing them; a new array filled by `set` is a memcpy.
+ */
+function copyOut(src: Float32Array | Int32Array): TypedArray {
+  const out = src instanceof Float32Array ? new Float32Array(src.length) : new Int32Array(src.length);
+  out.set(src);
+  return out;
+}
+
 export const wasmBackend: Backend & { info(): WasmBackendInfo } = {
   name: "wasm",
   dtypes: ["f32", "i32"],
@@ -44,10 +56,10 @@ export const wasmBackend: Backend & { info(): WasmBackendInfo } = {
     (storage as WasmStorage).data.set(data);
   },
   read(storage: Storage): Promise<TypedArray> {
-    return Promise.resolve((storage as WasmStorage).data.slice());
+    return Promise.resolve(copyOut((storage as WasmStorage).data));
   },
   readSync(storage: Storage): TypedArray {
-    return (storage as WasmStorage).data.slice();
+    return copyOut((storage as WasmStorage).data);
   },
   info(): WasmBackendInfo {
     const e = getEngine();

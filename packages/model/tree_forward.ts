@@ -40,11 +40,12 @@ export interface RowRef {
 export type KvSink = { Tmax: number } & ({ k: FloatArray[]; v: FloatArray[] } | { cache: KvCache });
 
 /**
- * Whether the model's tensors live in host memory (the ts and wasm backends), so that keys/values can
- * be copied in and out of a cache's storage in place (tensor.data) instead of through read and upload.
+ * Whether the model's tensors live in host memory (`Backend.hostMemory`: the ts and wasm backends), so
+ * that keys/values can be copied in and out of a cache's storage in place (tensor.data) instead of
+ * through read and upload.
  */
 export function hostMemory(m: Model): boolean {
-  return m.backend.name === "ts" || m.backend.name === "wasm";
+  return m.backend.hostMemory === true;
 }
 
 export interface TreeForwardOptions {

@@ -59,6 +59,12 @@ export interface Backend {
   readSync?(storage: Storage): TypedArray;
   /** Kernel options this backend does not implement, e.g. "attention.segments" (ops refuse them). */
   readonly lacks?: readonly string[];
+  /**
+   * True when every storage's `data` is the storage itself in host memory (ts, wasm): callers may copy
+   * into and out of tensors in place instead of through `read` and `write`. Not set where `data` is a
+   * download (tfjs) or absent (webgpu).
+   */
+  readonly hostMemory?: boolean;
 }
 
 /** Allocates a host array of the given dtype. */

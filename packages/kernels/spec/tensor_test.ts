@@ -71,6 +71,15 @@ describe.each(backends())("backend contract on %s", (name) => {
     const i = tensor([1, -2, 2147483647], [3], { dtype: "i32", backend: name });
     expect(Array.from(i.readSync())).toEqual([1, -2, 2147483647]);
   });
+  it("hostMemory: data is the storage itself (writes through it are what the next read sees)", async () => {
+    const t = zeros([5], { backend: name });
+    if (t.backend.hostMemory !== true) return; // data is a download (tfjs) or absent (webgpu)
+    t.data.set([1, 2, 3], 1);
+    expect(Array.from(await t.read())).toEqual([0, 1, 2, 3, 0]);
+    const copy = t.readSync();
+    copy[0] = 9; // a read is a copy
+    expect(t.data[0]).toBe(0);
+  });
 });
 
 describe("dispose, tidy, memory", () => {

@@ -22,7 +22,6 @@ export interface WasmBackendInfo {
   liveBytes: number;
 }
 
-
 /**
  * A fresh host copy of a view of the shared memory. `slice()` of a SharedArrayBuffer-backed array
  * copies element by element in V8 (≈ 5 µs per KiB, 80× a `set`), which made reading a decode step's
@@ -36,6 +35,7 @@ function copyOut(src: Float32Array | Int32Array): TypedArray {
 
 export const wasmBackend: Backend & { info(): WasmBackendInfo } = {
   name: "wasm",
+  hostMemory: true,
   dtypes: ["f32", "i32"],
   fallback: "ts",
   alloc(dtype: DType, size: number): WasmStorage {

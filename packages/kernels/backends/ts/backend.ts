@@ -12,6 +12,7 @@ interface TsStorage extends Storage {
 
 export const tsBackend: Backend = {
   name: "ts",
+  hostMemory: true,
   dtypes: ["f32", "i32", "f64"],
   alloc(dtype: DType, size: number): TsStorage {
     return { dtype, size, data: hostArray(dtype, size) };

@@ -2,8 +2,8 @@
  * Publishes, then generates docs/benchmarks.md from the committed results JSON (results/<bench>.json).
  * Benches write to the git-ignored results/out/; each file there that is newer than its committed copy
  * is first copied over it (publish.ts: a newer committed result is never replaced by an older local one).
- * The page shows the machine with its CPU
- * flags, versions, dates, load averages, every table and the MemPO experiment's verdicts and plots.
+ * The page shows the machine with its CPU flags, versions, dates, load averages, every table and the
+ * MemPO experiment's verdicts and plots.
  * The prose is this file's template; every number comes from a results file, so the page is never
  * edited by hand. It is the `bench` turbo task, run after every `bench:<name>` task.
  *

@@ -211,16 +211,14 @@ async function treePrefill(
   const c = m.config;
   const B = prompts.length;
   const V = c.vocabSize;
-  const size = B * c.nKvHeads * Tmax * (c.dModel / c.nHeads);
   // host-memory backends: the runs go straight into the generation cache
   const direct = hostMemory(m) ? new KvCache(m, B, Tmax) : null;
-  const sink: KvSink = direct
-    ? { Tmax, cache: direct }
-    : {
-        Tmax,
-        k: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
-        v: Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray),
-      };
+  const host = () =>
+    Array.from(
+      { length: c.nLayers },
+      () => hostArray(m.dtype, B * c.nKvHeads * Tmax * (c.dModel / c.nHeads)) as FloatArray,
+    );
+  const sink: KvSink = direct ? { Tmax, cache: direct } : { Tmax, k: host(), v: host() };
   const last = new Float32Array(B * V);
   try {
     await treeForward(

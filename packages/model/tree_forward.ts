@@ -174,14 +174,16 @@ async function runBatch(
     }
   });
   // cache row b = the keys/values of node b's ancestors at their positions
+  // written in place (host-memory backends), or into host arrays uploaded as the cache afterwards
   const direct = hostMemory(m);
-  const size = B * Hkv * Tmax * Dh;
-  const kHost = direct ? [] : Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
-  const vHost = direct ? [] : Array.from({ length: c.nLayers }, () => hostArray(m.dtype, size) as FloatArray);
-  const cache = direct ? new KvCache(m, B, Tmax) : null;
+  const inPlace = direct ? new KvCache(m, B, Tmax) : null;
+  const host = () =>
+    Array.from({ length: c.nLayers }, () => hostArray(m.dtype, B * Hkv * Tmax * Dh) as FloatArray);
+  const kDst = inPlace ? inPlace.k.map((t) => t.data as FloatArray) : host();
+  const vDst = inPlace ? inPlace.v.map((t) => t.data as FloatArray) : host();
   for (let l = 0; l < c.nLayers; l++) {
-    const toK = cache ? cache.k[l]!.data : kHost[l]!;
-    const toV = cache ? cache.v[l]!.data : vHost[l]!;
+    const toK = kDst[l]!;
+    const toV = vDst[l]!;
     chunk.forEach((nd, b) => {
       for (let a = nodes[nd]!.parent; a > 0; a = nodes[a]!.parent) {
         const { start, end } = nodes[a]!;
@@ -195,7 +197,7 @@ async function runBatch(
       }
     });
   }
-  const kvCache = cache ?? new KvCache(m, B, Tmax, { k: kHost, v: vHost });
+  const kvCache = inPlace ?? new KvCache(m, B, Tmax, { k: kDst, v: vDst });
   try {
     const batch = { B, T, ids, pos, rows: Int32Array.from(rows.length > 0 ? rows : [0]) };
     const logits = tidy(() => forward(m, batch, { kind: "cache", cache: kvCache, pos }, false).logits);

@@ -2,8 +2,8 @@
  * Host side of the fused causal attention and KV-cache decoding (assembly/attention.ts): fills the
  * argument fields (args.ts), copies the per-sequence key ranges into wasm memory, lists the query
  * blocks (BQ rows each; in a packed row, the shared prefix and each segment are cut separately, so
- * no block straddles a segment; with `queries`, only the runs of those rows) and sizes the per-thread score buffers (BQ × T floats forward, twice
- * that backward).
+ * no block straddles a segment; with `queries`, only the runs of those rows) and sizes the per-thread
+ * score buffers (BQ × T floats forward, twice that backward).
  *
  * Test: packages/kernels/wasm/rows_test.ts and spec/attention_test.ts (against ts).
  */
@@ -46,38 +46,27 @@ function blocks(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, bq: num
   const list: number[] = [];
   const rowFirst = new Int32Array(B + 1);
   const seg = (b: number, t: number) => (segStart ? segStart[b * T + t]! : 0);
-  if (queries) {
-    let i = 0;
-    for (let b = 0; b < B; b++) {
-      rowFirst[b] = list.length / 4;
-      while (i < queries.length && queries[i]! < (b + 1) * T) {
-        const t = queries[i]! - b * T;
-        const s0 = seg(b, t);
-        let n = 1;
-        while (
-          i + n < queries.length &&
-          n < bq &&
-          t + n < T &&
-          queries[i + n] === b * T + t + n &&
-          seg(b, t + n) === s0
-        )
-          n++;
-        list.push(b, t, n, s0);
-        i += n;
-      }
-    }
-  } else {
-    for (let b = 0; b < B; b++) {
-      rowFirst[b] = list.length / 4;
-      let t = 0;
-      while (t < T) {
-        const s0 = seg(b, t);
-        let end = t + 1;
-        if (segStart) while (end < T && end - t < bq && segStart[b * T + end] === s0) end++;
-        else end = Math.min(T, t + bq);
-        list.push(b, t, end - t, s0);
-        t = end;
-      }
+  // the rows to cut (b·T + t, ascending): `queries`, or every row; a block is a run of consecutive
+  // rows of one sequence and one segment, at most bq long
+  const n = queries ? queries.length : B * T;
+  const row = queries ? (i: number) => queries[i]! : (i: number) => i;
+  let i = 0;
+  for (let b = 0; b < B; b++) {
+    rowFirst[b] = list.length / 4;
+    while (i < n && row(i) < (b + 1) * T) {
+      const t = row(i) - b * T;
+      const s0 = seg(b, t);
+      let len = 1;
+      while (
+        i + len < n &&
+        len < bq &&
+        t + len < T &&
+        row(i + len) === b * T + t + len &&
+        seg(b, t + len) === s0
+      )
+        len++;
+      list.push(b, t, len, s0);
+      i += len;
     }
   }
   rowFirst[B] = list.length / 4;

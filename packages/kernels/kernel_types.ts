@@ -303,6 +303,44 @@ export interface AttentionDecodeArgs {
   keyStart: Int32Array | null;
 }
 
+/** One layer's tensors for {@link DecodeStepArgs} (Llama family; weights [out, in]). */
+export interface DecodeStepLayer {
+  norm1: Tensor;
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  qBias: Tensor | null;
+  kBias: Tensor | null;
+  vBias: Tensor | null;
+  o: Tensor;
+  norm2: Tensor;
+  gate: Tensor;
+  up: Tensor;
+  down: Tensor;
+  /** The layer's KV cache [B, Hkv, Tmax, Dh]; the step writes row b's key/value at slot pos[b]. */
+  kCache: Tensor;
+  vCache: Tensor;
+}
+
+/**
+ * One decoding step of a Llama-family model (RMSNorm, half-style rope, grouped-query attention over
+ * cache slots 0 ..= pos[b], SwiGLU), fused: row b feeds token ids[b] at position pos[b] and gets
+ * out[b] = the head's logits [V]. embed/head [V, d]; every size is a multiple of 4 and Dh is even.
+ */
+export interface DecodeStepArgs {
+  ids: Int32Array;
+  pos: Int32Array;
+  embed: Tensor;
+  layers: DecodeStepLayer[];
+  normF: Tensor;
+  head: Tensor;
+  out: Tensor;
+  H: number;
+  Hkv: number;
+  eps: number;
+  ropeTheta: number;
+}
+
 /** cache[b, h, pos[b] + t, :] = x[b, t, h, :]. x [B,Tq,Hkv,Dh], cache [B,Hkv,Tmax,Dh]. */
 export interface KvCacheWriteArgs {
   x: Tensor;
@@ -388,9 +426,19 @@ export interface KernelMap {
   attentionBackward: (args: AttentionBackwardArgs) => void;
   attentionDecode: (args: AttentionDecodeArgs) => void;
   kvCacheWrite: (args: KvCacheWriteArgs) => void;
+  decodeStep: (args: DecodeStepArgs) => void;
   logSoftmaxGather: (args: LogSoftmaxGatherArgs) => void;
   logSoftmaxGatherBackward: (args: LogSoftmaxGatherBackwardArgs) => void;
   adamw: (args: AdamWArgs) => void;
 }
 
 export type KernelName = keyof KernelMap;
+
+/**
+ * Fused kernels: a backend may implement them to run a whole model step in one call; callers check
+ * for them (e.g. hasDecodeStep) and keep the op-by-op path, so no backend has to.
+ */
+export type FusedKernelName = "decodeStep";
+
+/** The kernels every complete backend implements (the ts reference, webgpu, tfjs with its attention). */
+export type CoreKernelMap = Omit<KernelMap, FusedKernelName>;

@@ -53,6 +53,7 @@ export {
   matmul,
   matmulBackward,
 } from "./ops/matmul.ts";
+export { decodeStep, hasDecodeStep } from "./ops/decode.ts";
 export { layernorm, layernormBackward, rmsnorm, rmsnormBackward } from "./ops/norm.ts";
 export { type AdamWOptions, adamw, clipGradNorm, gradNorm } from "./ops/optim.ts";
 export { type Axis, mean, meanBackward, sum, sumBackward, sumLeading, sumSquares } from "./ops/reduce.ts";

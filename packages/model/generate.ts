@@ -15,7 +15,15 @@
  *
  * Test: `npx vitest run generate_test.ts`.
  */
-import { type FloatArray, hostArray, phase, type Tensor, tidy } from "@mempo/kernels";
+import {
+  decodeStep,
+  type FloatArray,
+  hasDecodeStep,
+  hostArray,
+  phase,
+  type Tensor,
+  tidy,
+} from "@mempo/kernels";
 import { type AttendMode, type ForwardBatch, forward } from "./forward.ts";
 import { KvCache } from "./kv_cache.ts";
 import type { Model } from "./params.ts";
@@ -38,6 +46,12 @@ export interface GenerateOptions {
   useCache?: boolean;
   /** Prefill shared prompt prefixes once (default true); false = one right-padded prefill forward. */
   sharePrefixes?: boolean;
+  /**
+   * Run each decoding step as one fused kernel where the backend has it (wasm) and the model is
+   * Llama-family (default true); false = op by op (forward.ts with the cache). Both compute the same
+   * logits up to float32 summation order.
+   */
+  fusedDecode?: boolean;
 }
 
 /** One generated continuation. */
@@ -99,8 +113,10 @@ export async function generate(
       done[b] = 1;
     } else if (o.ids.length >= limit[b]!) done[b] = 1;
   };
-  if (opts.useCache ?? true) await cachedLoop(m, prompts, limit, out, done, take, opts.sharePrefixes ?? true);
-  else await recomputeLoop(m, prompts, out, done, take);
+  if (opts.useCache ?? true) {
+    const fused = (opts.fusedDecode ?? true) ? fusedStep(m) : null;
+    await cachedLoop(m, prompts, limit, out, done, take, opts.sharePrefixes ?? true, fused);
+  } else await recomputeLoop(m, prompts, out, done, take);
   return out.map((o) => ({
     ids: Uint32Array.from(o.ids),
     logprobs: Float32Array.from(o.logprobs),
@@ -137,6 +153,7 @@ async function cachedLoop(
   done: Uint8Array,
   take: Take,
   share: boolean,
+  fused: FusedStep | null,
 ): Promise<void> {
   const B = prompts.length;
   let Tp = 0;
@@ -190,7 +207,12 @@ async function cachedLoop(
         rows: Int32Array.from({ length: n }, (_, i) => i),
       };
       await phase("decode", () =>
-        sampleRows(run(m, batch, { kind: "cache", cache, pos }), active, done, take),
+        sampleRows(
+          fused ? fused(cache, step, pos) : run(m, batch, { kind: "cache", cache, pos }),
+          active,
+          done,
+          take,
+        ),
       );
     }
   } finally {
@@ -243,6 +265,59 @@ async function treePrefill(
   const cache = direct ?? new KvCache(m, B, Tmax, sink as { k: FloatArray[]; v: FloatArray[] });
   for (let b = 0; b < B; b++) take(b, last.subarray(b * V, (b + 1) * V));
   return cache;
+}
+
+/** A decoding step on the cache: rows feed ids at positions pos; returns the logits [n, V]. */
+type FusedStep = (cache: KvCache, ids: Int32Array, pos: Int32Array) => Tensor;
+
+/**
+ * The backend's fused decoding step for this model (kernels' decodeStep), or null where there is
+ * none or the model is outside what it computes (Llama family: RMSNorm, rope, separate q/k/v, SwiGLU,
+ * no output-projection or norm biases).
+ */
+export function fusedStep(m: Model): FusedStep | null {
+  const c = m.config;
+  if (c.family !== "llama" || m.names.pos || m.names.normFBias || !hasDecodeStep(m.backend)) return null;
+  const names = m.layers;
+  if (
+    names.some(
+      (L) => !L.q || !L.k || !L.v || !L.gate || !L.up || !L.down || L.oBias || L.norm1Bias || L.norm2Bias,
+    )
+  )
+    return null;
+  const Dh = c.dModel / c.nHeads;
+  const dFf = m.p(names[0]!.gate!).shape[0]!;
+  if (Dh % 2 !== 0 || [c.dModel, c.nKvHeads * Dh, dFf, c.vocabSize].some((x) => x % 4 !== 0)) return null;
+  const opt = (name: string | undefined) => (name ? m.p(name) : null);
+  return (cache, ids, pos) =>
+    decodeStep({
+      ids,
+      pos,
+      embed: m.p(m.names.embed),
+      layers: names.map((L, l) => ({
+        ...{ norm1: m.p(L.norm1), q: m.p(L.q!), k: m.p(L.k!), v: m.p(L.v!) },
+        ...{
+          qBias: opt(L.qBias),
+          kBias: opt(L.kBias),
+          vBias: opt(L.vBias),
+          o: m.p(L.o),
+          norm2: m.p(L.norm2),
+        },
+        ...{
+          gate: m.p(L.gate!),
+          up: m.p(L.up!),
+          down: m.p(L.down!),
+          kCache: cache.k[l]!,
+          vCache: cache.v[l]!,
+        },
+      })),
+      normF: m.p(m.names.normF),
+      head: m.p(m.names.head),
+      H: c.nHeads,
+      Hkv: c.nKvHeads,
+      eps: c.normEps,
+      ropeTheta: c.ropeTheta,
+    });
 }
 
 function run(m: Model, batch: ForwardBatch, mode: AttendMode): Tensor {

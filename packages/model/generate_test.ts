@@ -4,9 +4,10 @@
  * that share prefixes (prefix-tree prefill and the padded prefill alike); reported log-probs
  * equal teacher-forced scoring; seeds reproduce; stop ids and length limits end sequences.
  */
-import { listBackends, memory } from "@mempo/kernels";
+import { listBackends, memory, Profiler } from "@mempo/kernels";
 import { describe, expect, it } from "vitest";
-import { generate } from "./generate.ts";
+import { fusedStep, generate } from "./generate.ts";
+import { KvCache } from "./kv_cache.ts";
 import { forwardLogprobs } from "./logprobs.ts";
 import { Model } from "./params.ts";
 import { type PresetName, preset } from "./presets.ts";
@@ -124,6 +125,63 @@ describe.each(cases)("generate (%s on %s)", (name, backend) => {
       /prompt 0\[1\] = 999 is not a token id/,
     );
     await expect(generate(m, [new Uint32Array(c.maxSeqLen)])).rejects.toThrow(/leaves no room/);
+    m.dispose();
+  });
+});
+
+describe("the fused decoding step (wasm)", () => {
+  // qkv biases, grouped-query attention, prompts of mixed lengths and rows finishing at different steps
+  const c = preset("tiny-llama", { initStd: 0.3 });
+  const cfg = { ...c, nHeads: 4, nKvHeads: 2, qkvBias: true };
+
+  it("gives the op-by-op step's tokens and log-probs, in one kernel call per step", async () => {
+    const m = Model.init(cfg, { seed: 4, backend: "wasm" });
+    expect(fusedStep(m)).not.toBeNull();
+    const ps = prompts(cfg.vocabSize, [6, 1, 11, 3, 8, 2, 9, 5, 7, 4], 9);
+    for (const sampling of [{ temperature: 0 }, { temperature: 1 }]) {
+      const opts = { sampling, maxNewTokens: 14, seed: 2, stopIds: [3, 4, 5] };
+      const before = memory().tensors;
+      const prof = new Profiler().start();
+      const fused = await generate(m, ps, opts);
+      const rep = prof.stop();
+      expect(memory().tensors).toBe(before);
+      const steps = rep.kernels.find((k) => k.kernel === "decodeStep")?.calls ?? 0;
+      expect(steps).toBeGreaterThan(0);
+      // every decoding step is one call: no per-layer kernels in the decode phase
+      const decode = rep.phases.find((p) => p.phase === "decode")!;
+      expect(decode.kernels.map((k) => k.kernel)).toEqual(["decodeStep"]);
+      const ops = await generate(m, ps, { ...opts, fusedDecode: false });
+      for (let b = 0; b < ps.length; b++) {
+        expect(Array.from(fused[b]!.ids)).toEqual(Array.from(ops[b]!.ids));
+        expect(fused[b]!.finish).toBe(ops[b]!.finish);
+        for (let j = 0; j < fused[b]!.logprobs.length; j++)
+          expect(fused[b]!.logprobs[j]).toBeCloseTo(ops[b]!.logprobs[j]!, 5);
+      }
+    }
+    m.dispose();
+  });
+
+  it("is left to the op-by-op step where the model is outside it", () => {
+    const g = Model.init(preset("tiny-gpt2"), { seed: 1, backend: "wasm" });
+    expect(fusedStep(g)).toBeNull();
+    g.dispose();
+    const t = Model.init(cfg, { seed: 1, backend: "ts" });
+    expect(fusedStep(t)).toBeNull();
+    t.dispose();
+  });
+
+  it("rejects bad rows clearly", () => {
+    const m = Model.init(cfg, { seed: 4, backend: "wasm" });
+    const cache = new KvCache(m, 2, 8);
+    const step = fusedStep(m)!;
+    expect(() => step(cache, Int32Array.of(1, 999), Int32Array.of(0, 1))).toThrow(
+      /decodeStep: ids\[1\] = 999 is not a token id in \[0, 64\)/,
+    );
+    expect(() => step(cache, Int32Array.of(1, 2), Int32Array.of(0, 8))).toThrow(
+      /decodeStep: pos\[1\] = 8 is not a cache slot in \[0, 8\)/,
+    );
+    expect(() => step(cache, Int32Array.of(1, 2, 3), Int32Array.of(0, 1, 2))).toThrow(/does not fit 3 rows/);
+    cache.dispose();
     m.dispose();
   });
 });

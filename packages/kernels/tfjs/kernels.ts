@@ -8,13 +8,13 @@
  * Test: packages/kernels/tfjs/spec_test.ts (every spec in spec/ against the ts reference).
  */
 import type * as TF from "@tensorflow/tfjs-core";
-import type { KernelMap, MatmulArgs } from "../kernel_types.ts";
+import type { FusedKernelName, KernelMap, MatmulArgs } from "../kernel_types.ts";
 import type { Tensor } from "../tensor.ts";
 import { gemm, type Io } from "./util.ts";
 
 type Kernels = Omit<
   KernelMap,
-  "attention" | "attentionBackward" | "attentionDecode" | "kvCacheWrite" | "rope"
+  "attention" | "attentionBackward" | "attentionDecode" | "kvCacheWrite" | "rope" | FusedKernelName
 >;
 
 const GELU_C = Math.sqrt(2 / Math.PI);

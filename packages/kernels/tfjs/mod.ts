@@ -17,7 +17,6 @@
  * Test: packages/kernels/tfjs/tfjs_test.ts, tfjs/spec_test.ts.
  */
 import { envVar } from "../env.ts";
-import type { KernelName } from "../kernel_types.ts";
 import {
   backendFailed,
   listBackends,
@@ -116,7 +115,7 @@ async function start(tf: Tf, want: TfjsFlavor | "auto", attention: TfjsAttention
   const ker = io(tf);
   const kernels = { ...coreKernels(ker), ...attentionKernels(ker, attention) };
   registerBackend(tfjsBackend(tf));
-  for (const name of Object.keys(kernels) as KernelName[]) {
+  for (const name of Object.keys(kernels) as (keyof typeof kernels)[]) {
     registerKernel({ kernelName: name, backendName: "tfjs", fn: kernels[name] as never });
   }
   return { flavor, tfBackend: tf.getBackend(), version: tf.version_core, skipped };

@@ -45,6 +45,23 @@ export const ARGS = {
   attention: ATTENTION,
   attentionBackward: { ...ATTENTION, dOut: "ptr", dQ: "ptr", dK: "ptr", dV: "ptr" },
   attentionDecode: { ...ATTENTION_HEAD, Tmax: "i32", pos: "ptr" },
+  /**
+   * One Llama decoding step (assembly/decode.ts): n rows in units of `per` (≤ 8); layers: 14
+   * pointers per layer; ropePos: each row's row of the cos/sin table; scratch per thread.
+   */
+  decodeStep: {
+    ...{ n: "i32", per: "i32", d: "i32", H: "i32", Hkv: "i32", Dh: "i32", dFf: "i32", V: "i32", L: "i32" },
+    ...{ Tmax: "i32", eps: "f32", scale: "f32", ids: "ptr", pos: "ptr", ropePos: "ptr", table: "ptr" },
+    ...{
+      embed: "ptr",
+      normF: "ptr",
+      head: "ptr",
+      layers: "ptr",
+      out: "ptr",
+      scratch: "ptr",
+      scratchBytes: "i32",
+    },
+  },
   gelu: { ...CHUNKS, x: "ptr", out: "ptr" },
   geluBackward: { ...CHUNKS, dOut: "ptr", x: "ptr", dX: "ptr" },
   silu: { ...CHUNKS, x: "ptr", out: "ptr" },

@@ -20,6 +20,7 @@ import {
   swigluBackward,
 } from "./kernels/activation.ts";
 import { attention, attentionBackward, attentionDecode } from "./kernels/attention.ts";
+import { decodeStep } from "./kernels/decode.ts";
 import { add, axpy, copyColumns, fill, mul, scale, sum, sumSquares } from "./kernels/elementwise.ts";
 import { matmul } from "./kernels/matmul.ts";
 import { rope } from "./kernels/rope.ts";
@@ -44,6 +45,7 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   attention,
   attentionBackward,
   attentionDecode,
+  decodeStep,
   layernorm,
   layernormBackward,
   rmsnorm,

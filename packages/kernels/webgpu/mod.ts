@@ -14,7 +14,7 @@
  *
  * Test: packages/kernels/webgpu/webgpu_test.ts, webgpu/spec_test.ts.
  */
-import type { KernelName } from "../kernel_types.ts";
+import type { CoreKernelMap, KernelName } from "../kernel_types.ts";
 import {
   backendFailed,
   listBackends,
@@ -68,7 +68,7 @@ export function initWebGPU(opts: GpuOptions = {}): Promise<AdapterInfo> {
       device = d;
       setGpu(d);
       registerBackend(webgpuBackend);
-      for (const name of Object.keys(webgpuKernels) as KernelName[]) {
+      for (const name of Object.keys(webgpuKernels) as (keyof CoreKernelMap)[]) {
         registerKernel({ kernelName: name, backendName: "webgpu", fn: webgpuKernels[name] as never });
       }
       return d.info;

@@ -1,7 +1,7 @@
 /**
  * Registers the "ts" reference backend and all of its kernels. Importing this module is enough.
  */
-import type { KernelMap, KernelName } from "../../kernel_types.ts";
+import type { CoreKernelMap } from "../../kernel_types.ts";
 import { registerBackend, registerKernel } from "../../registry.ts";
 import * as activation from "./activation.ts";
 import * as attention from "./attention.ts";
@@ -16,7 +16,7 @@ import { rope } from "./rope.ts";
 import * as softmax from "./softmax.ts";
 
 /** Every reference kernel, by kernel name. */
-export const tsKernels: KernelMap = {
+export const tsKernels: CoreKernelMap = {
   matmul,
   ...elementwise,
   ...embedding,
@@ -30,7 +30,7 @@ export const tsKernels: KernelMap = {
 };
 
 registerBackend(tsBackend);
-for (const name of Object.keys(tsKernels) as KernelName[]) {
+for (const name of Object.keys(tsKernels) as (keyof CoreKernelMap)[]) {
   registerKernel({ kernelName: name, backendName: "ts", fn: tsKernels[name] as never });
 }
 

@@ -127,7 +127,7 @@ function attendBlock(
  * a time (independent FMA chains), softmax over j ≤ hi, then out = Σ p_j·v_j with the output held in
  * registers 16 floats at a time. ldk = row stride of k/v in floats; S holds nk scores.
  */
-function attendRow(q: usize, o: usize, kBlk: usize, vBlk: usize, ldk: i32, nk: i32, hi: i32, Dh: i32, scale: f32, S: usize): void {
+export function attendRow(q: usize, o: usize, kBlk: usize, vBlk: usize, ldk: i32, nk: i32, hi: i32, Dh: i32, scale: f32, S: usize): void {
   const n = min(nk, hi + 1);
   if (n <= 0) {
     zeroRow(o, Dh);

@@ -3,11 +3,13 @@
 // argument block whose first word is the atomic work-unit counter (see ../pool.ts); its fields are
 // declared in ../args.ts and read through the generated readers of ./args.
 import { setAttentionScratch } from "./attention";
+import { setDecodeScratch } from "./decode";
 import { MATMUL_SCRATCH, setMatmulScratch } from "./matmul";
 import { initConsts } from "./math";
 
 export { adamw, gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward } from "./activation";
 export { attention, attentionBackward, attentionDecode } from "./attention";
+export { decodeStep } from "./decode";
 export { binary, copyColumns, fill, sumLeading, sumSquares } from "./elementwise";
 export { matmul } from "./matmul";
 export { peakFma } from "./peak";
@@ -24,5 +26,6 @@ export const SCRATCH_BYTES: i32 = MATMUL_SCRATCH;
 export function setScratch(ptr: usize, tid: i32): void {
   setMatmulScratch(ptr);
   setAttentionScratch(tid);
+  setDecodeScratch(tid);
   initConsts();
 }

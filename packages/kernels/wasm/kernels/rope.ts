@@ -19,7 +19,7 @@ interface Table {
 const tables = new Map<string, Table>();
 
 /** The table for (θ, Dh) covering [lo, hi), rebuilt (twice as wide) when it does not. */
-function tableFor(theta: number, Dh: number, lo: number, hi: number): { ptr: number; base: number } {
+export function tableFor(theta: number, Dh: number, lo: number, hi: number): { ptr: number; base: number } {
   const e = getEngine();
   const key = `${theta}/${Dh}`;
   let t = tables.get(key);

@@ -1,8 +1,8 @@
 /**
- * Every webgpu kernel by name: the full KernelMap, so no kernel falls back to the host (`webgpu` has no
+ * Every webgpu kernel by name: every core kernel (CoreKernelMap), so no kernel falls back to the host (`webgpu` has no
  * fallback backend: its tensors have no host view).
  */
-import type { KernelMap } from "../../kernel_types.ts";
+import type { CoreKernelMap } from "../../kernel_types.ts";
 import * as activation from "./activation.ts";
 import * as attention from "./attention.ts";
 import * as elementwise from "./elementwise.ts";
@@ -14,7 +14,7 @@ import * as reduce from "./reduce.ts";
 import { rope } from "./rope.ts";
 import * as softmax from "./softmax.ts";
 
-export const webgpuKernels: KernelMap = {
+export const webgpuKernels: CoreKernelMap = {
   matmul,
   add: elementwise.add,
   mul: elementwise.mul,

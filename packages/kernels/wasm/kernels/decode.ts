@@ -1,7 +1,7 @@
 /**
  * Host side of the fused Llama decoding step (assembly/decode.ts): writes the rows' ids, cache
  * positions and rope-table rows, the table of every layer's tensor pointers, and sizes the
- * per-thread scratch; units of ≤ 8 rows, as many as there are threads when the batch allows.
+ * per-thread scratch; units of ≤ 8 rows, evenly shared between the threads when the batch allows.
  *
  * Test: packages/model/generate_test.ts (against the op-by-op decoding step).
  */
@@ -58,7 +58,10 @@ export function decodeStep(a: DecodeStepArgs): void {
       t[l * 14 + i] = p ? ptrOf(p) : 0;
     });
   });
-  const per = Math.min(UNIT_ROWS, Math.ceil(n / e.threads));
+  // units of ≤ 8 rows, a multiple of the thread count when there are enough rows (24 rows on 2
+  // threads: 4 units of 6, not 3 of 8 with one thread doing two)
+  const units = Math.min(n, e.threads * Math.ceil(n / (e.threads * UNIT_ROWS)));
+  const per = Math.ceil(n / units);
   const scratchBytes = Math.ceil(((UNIT_ROWS * (5 * d + 2 * dkv + 2 * dFf) + Tmax + 16) * 4) / 64) * 64;
   const fields = {
     ...{ n, per, d, H: a.H, Hkv: a.Hkv, Dh, dFf, V, L, Tmax, eps: a.eps, scale: 1 / Math.sqrt(Dh) },

@@ -16,8 +16,16 @@ export interface CreateOptions {
   backend?: Backend | string;
 }
 
-/** Allocates an uninitialised-looking (zeroed) tensor; the building block of all creators. */
-export function empty(shape: readonly number[], opts: CreateOptions = {}, where = "empty"): Tensor {
+/**
+ * Allocates a zeroed tensor; the building block of all creators. `zero: false` (for outputs the
+ * caller overwrites whole) lets the backend skip clearing reused memory: the contents are then
+ * unspecified until written.
+ */
+export function empty(
+  shape: readonly number[],
+  opts: CreateOptions & { zero?: boolean } = {},
+  where = "empty",
+): Tensor {
   const backend = resolveBackend(opts.backend, where);
   const dtype = opts.dtype ?? "f32";
   if (!backend.dtypes.includes(dtype)) {
@@ -27,7 +35,7 @@ export function empty(shape: readonly number[], opts: CreateOptions = {}, where 
     );
   }
   const size = shapeSize(shape);
-  return new Tensor(backend, backend.alloc(dtype, size), shape);
+  return new Tensor(backend, backend.alloc(dtype, size, opts.zero ?? true), shape);
 }
 
 /** A tensor holding `data` (length must equal the shape's size; default shape [data.length]). */

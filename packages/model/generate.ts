@@ -234,7 +234,8 @@ async function treePrefill(
   const B = prompts.length;
   const V = c.vocabSize;
   // host-memory backends: the runs go straight into the generation cache
-  const direct = hostMemory(m) ? new KvCache(m, B, Tmax) : null;
+  // each prompt's slots are written by the prefill, every later one by the decoding step that reads it
+  const direct = hostMemory(m) ? new KvCache(m, B, Tmax, undefined, { zero: false }) : null;
   const host = () =>
     Array.from(
       { length: c.nLayers },

@@ -7,7 +7,7 @@
  *
  * Test: `npx vitest run generate_test.ts`.
  */
-import { type FloatArray, gatherRows, keep, type Tensor, tensor, tidy, zeros } from "@mempo/kernels";
+import { empty, type FloatArray, gatherRows, keep, type Tensor, tensor, tidy } from "@mempo/kernels";
 import type { Model } from "./params.ts";
 
 export class KvCache {
@@ -18,15 +18,22 @@ export class KvCache {
 
   /**
    * An empty (zeroed) cache, or one holding `init.k[l]` / `init.v[l]` (host arrays [B, Hkv, Tmax, Dh]
-   * in the model's dtype, one per layer).
+   * in the model's dtype, one per layer). `zero: false` skips clearing it where the backend can: for
+   * a cache whose every slot is written before it is read (attention reads slots ≤ a row's position).
    */
-  constructor(m: Model, B: number, Tmax: number, init?: { k: FloatArray[]; v: FloatArray[] }) {
+  constructor(
+    m: Model,
+    B: number,
+    Tmax: number,
+    init?: { k: FloatArray[]; v: FloatArray[] },
+    options: { zero?: boolean } = {},
+  ) {
     const c = m.config;
     const shape = [B, c.nKvHeads, Tmax, c.dModel / c.nHeads];
     const opts = { backend: m.backend, dtype: m.dtype };
     const make = (src: FloatArray[] | undefined) =>
       Array.from({ length: c.nLayers }, (_, l) => {
-        if (!src) return keep(zeros(shape, opts));
+        if (!src) return keep(empty(shape, { ...opts, zero: options.zero ?? true }));
         if (src.length !== c.nLayers)
           throw new Error(`KvCache: init has ${src.length} layers; the model has ${c.nLayers}`);
         return keep(tensor(src[l]!, shape, opts));

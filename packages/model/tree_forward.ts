@@ -176,7 +176,8 @@ async function runBatch(
   // cache row b = the keys/values of node b's ancestors at their positions
   // written in place (host-memory backends), or into host arrays uploaded as the cache afterwards
   const direct = hostMemory(m);
-  const inPlace = direct ? new KvCache(m, B, Tmax) : null;
+  // every slot a row reads is written first (ancestors' copies, then the batch's own tokens)
+  const inPlace = direct ? new KvCache(m, B, Tmax, undefined, { zero: false }) : null;
   const host = () =>
     Array.from({ length: c.nLayers }, () => hostArray(m.dtype, B * Hkv * Tmax * Dh) as FloatArray);
   const kDst = inPlace ? inPlace.k.map((t) => t.data as FloatArray) : host();

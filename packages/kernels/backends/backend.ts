@@ -47,8 +47,12 @@ export interface Backend {
    * The fallback's kernels must be able to run on this backend's storages (CPU backends with host views).
    */
   readonly fallback?: string;
-  /** Allocates zero-initialised storage for `size` elements. */
-  alloc(dtype: DType, size: number): Storage;
+  /**
+   * Allocates zero-initialised storage for `size` elements. `zero: false` is a hint that the caller
+   * writes every element before reading any (a kernel's full output), so a backend may skip clearing
+   * reused memory; backends may ignore it.
+   */
+  alloc(dtype: DType, size: number, zero?: boolean): Storage;
   /** Releases storage; called exactly once, when its last tensor is disposed. */
   free(storage: Storage): void;
   /** Copies `data` (length `size`) from the host into the storage. */

@@ -101,8 +101,14 @@ export function rowsCols(t: Tensor): { rows: number; cols: number } {
 }
 
 /** Allocates an output on the inputs' backend. */
-export function alloc(kernel: string, backend: Backend, shape: readonly number[], dtype: DType): Tensor {
-  return empty(shape, { backend, dtype }, kernel);
+export function alloc(
+  kernel: string,
+  backend: Backend,
+  shape: readonly number[],
+  dtype: DType,
+  zero = true,
+): Tensor {
+  return empty(shape, { backend, dtype, zero }, kernel);
 }
 
 /** Looks up the kernel for the backend (with fallback) and runs it. */

@@ -91,7 +91,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       `pass a bias of shape [${d.N}]`,
     );
   }
-  const out = alloc("matmul", backend, d.outShape, dtype);
+  const out = alloc("matmul", backend, d.outShape, dtype, false); // every element written
   const sA = d.aBatched ? d.M * d.K : 0;
   const sB = d.bBatched ? d.K * d.N : 0;
   const { batch, M, N, K } = d;
@@ -163,7 +163,7 @@ export function matmulBackward(
   const sC = M * N;
   let dA: Tensor | null = null;
   if (opts.computeDA ?? true) {
-    dA = into.dA ?? alloc("matmulBackward", backend, a.shape, dtype);
+    dA = into.dA ?? alloc("matmulBackward", backend, a.shape, dtype, false);
     gemm(backend, {
       ...{ out: dA, strideOut: sA, batch, K: N, accumulate: into.dA !== undefined, bias: null },
       ...(transA
@@ -173,7 +173,7 @@ export function matmulBackward(
   }
   let dB: Tensor | null = null;
   if (opts.computeDB ?? true) {
-    dB = into.dB ?? alloc("matmulBackward", backend, b.shape, dtype);
+    dB = into.dB ?? alloc("matmulBackward", backend, b.shape, dtype, false);
     gemm(backend, {
       ...{ out: dB, strideOut: sB, batch, K: M, accumulate: into.dB !== undefined, bias: null },
       ...(transB

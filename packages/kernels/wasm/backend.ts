@@ -38,7 +38,7 @@ export const wasmBackend: Backend & { info(): WasmBackendInfo } = {
   hostMemory: true,
   dtypes: ["f32", "i32"],
   fallback: "ts",
-  alloc(dtype: DType, size: number): WasmStorage {
+  alloc(dtype: DType, size: number, zero = true): WasmStorage {
     if (dtype !== "f32" && dtype !== "i32") {
       throw new Error(
         `wasm backend: cannot store dtype "${dtype}" (it stores f32 and i32). ` +
@@ -46,7 +46,7 @@ export const wasmBackend: Backend & { info(): WasmBackendInfo } = {
       );
     }
     const e = getEngine();
-    const ptr = e.heap.alloc(size * 4);
+    const ptr = e.heap.alloc(size * 4, zero);
     return { dtype, size, ptr, data: dtype === "f32" ? e.f32(ptr, size) : e.i32(ptr, size) };
   },
   free(storage: Storage): void {

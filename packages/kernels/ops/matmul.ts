@@ -163,7 +163,8 @@ export function matmulBackward(
   const sC = M * N;
   let dA: Tensor | null = null;
   if (opts.computeDA ?? true) {
-    dA = into.dA ?? alloc("matmulBackward", backend, a.shape, dtype, false);
+    // a batch summed into one 2-D gradient accumulates (gemm): it needs zeroed memory
+    dA = into.dA ?? alloc("matmulBackward", backend, a.shape, dtype, sA === 0 && batch > 1);
     gemm(backend, {
       ...{ out: dA, strideOut: sA, batch, K: N, accumulate: into.dA !== undefined, bias: null },
       ...(transA
@@ -173,7 +174,7 @@ export function matmulBackward(
   }
   let dB: Tensor | null = null;
   if (opts.computeDB ?? true) {
-    dB = into.dB ?? alloc("matmulBackward", backend, b.shape, dtype, false);
+    dB = into.dB ?? alloc("matmulBackward", backend, b.shape, dtype, sB === 0 && batch > 1);
     gemm(backend, {
       ...{ out: dB, strideOut: sB, batch, K: M, accumulate: into.dB !== undefined, bias: null },
       ...(transB

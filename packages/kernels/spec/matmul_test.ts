@@ -1,6 +1,7 @@
 // Spec: matmul forward on every backend vs ts (odd shapes, transposes, batch broadcast, bias) and its
 // backward vs float64 finite differences.
 import { describe, expect, it } from "vitest";
+import { full } from "../create.ts";
 import { matmul, matmulBackward } from "../ops/matmul.ts";
 import { tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
@@ -68,6 +69,28 @@ describe.each(backends())("matmul on %s", (name) => {
       expectClose(g1.dB!.readSync(), g0.dB!.readSync(), 1e-4, "dB");
       if (bias) expectClose(g1.dBias!.readSync(), g0.dBias!.readSync(), 1e-4, "dBias");
     });
+  });
+  it("writes every element of outputs placed in reused memory (allocated without clearing)", () => {
+    // fill blocks of the outputs' sizes with NaN and free them: the next allocations of those sizes
+    // may reuse them uncleared (Backend.alloc's zero hint), so any element left unwritten shows
+    for (const c of cases) {
+      tidy(() => {
+        const a = rnd(c.a, 21);
+        const b = rnd(c.b, 22);
+        const opts = { transA: c.transA, transB: c.transB };
+        const ref = matmul(a, b, opts);
+        const dOut = rnd([...ref.shape], 23);
+        const g0 = matmulBackward(dOut, a, b, opts);
+        for (const shape of [ref.shape, c.a, c.b])
+          full([...shape], Number.NaN, { backend: name }).dispose();
+        const out = matmul(to(a, name), to(b, name), opts);
+        expectClose(out.readSync(), ref.readSync(), 1e-4, `${c.name} out`);
+        for (const shape of [c.a, c.b]) full([...shape], Number.NaN, { backend: name }).dispose();
+        const g1 = matmulBackward(to(dOut, name), to(a, name), to(b, name), opts);
+        expectClose(g1.dA!.readSync(), g0.dA!.readSync(), 1e-4, `${c.name} dA`);
+        expectClose(g1.dB!.readSync(), g0.dB!.readSync(), 1e-4, `${c.name} dB`);
+      });
+    }
   });
   it("accumulates into existing gradients with `into`", () => {
     tidy(() => {

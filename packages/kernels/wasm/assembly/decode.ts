@@ -2,13 +2,13 @@
 // KV cache, SwiGLU MLP, untied or tied head) in one call: token ids in, logits out.
 //
 // Every row of a decoding step is independent, so the work is split by rows, not by kernel: a unit
-// is a run of ≤ 8 rows that goes through every layer in this thread's scratch (embedding, RMSNorm,
-// the q/k/v projections, rope from the host's cos/sin table, the cache write at the row's position,
-// attention over its slots 0 ..= pos, the output projection, the residual, RMSNorm, gate/up, SwiGLU,
-// down, the residual; then the final norm and the head). One dispatch per step instead of ≈ 70, no
-// packing: the projections are GEMVs over the weights as stored ([out, in]), each weight row read
-// once per 2 rows and dotted with both (4 outputs × 2 rows = 8 accumulators, reduced by a 4×4
-// transpose-add).
+// is a run of `per` rows (set by the host) that goes through every layer in this thread's scratch
+// (embedding, RMSNorm, the q/k/v projections, rope from the host's cos/sin table, the cache write at
+// the row's position, attention over its slots 0 ..= pos, the output projection, the residual,
+// RMSNorm, gate/up, SwiGLU, down, the residual; then the final norm and the head). One dispatch per
+// step instead of ≈ 70, no packing: the projections are GEMVs over the weights as stored
+// ([out, in]), each weight row read once per 2 rows and dotted with both (4 outputs × 2 rows = 8
+// accumulators, reduced by a 4×4 transpose-add).
 //
 // Layer table (DecodeStepArgs.layers): 14 pointers per layer — norm1, q, k, v, qBias, kBias, vBias
 // (0 = none), o, norm2, gate, up, down, kCache, vCache; caches [B, Hkv, Tmax, Dh].
@@ -23,9 +23,6 @@ let threadId: i32 = 0;
 export function setDecodeScratch(tid: i32): void {
   threadId = tid;
 }
-
-/** Most rows a unit takes (its scratch is sized for them by the host). */
-export const DECODE_ROWS: i32 = 8;
 
 // @ts-ignore: decorator
 @inline function tsum(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
@@ -150,8 +147,8 @@ export function decodeStep(args: usize): void {
   const dkv = Hkv * Dh;
   const group = H / Hkv;
   const dB = <usize>(d * 4);
-  const R8 = <usize>DECODE_ROWS;
-  // this thread's scratch: x, nrm, q, att, tmp [8, d]; k, v [8, dkv]; g, u [8, dFf]; scores [Tmax]
+  const R8 = <usize>per;
+  // this thread's scratch: x, nrm, q, att, tmp [per, d]; k, v [per, dkv]; g, u [per, dFf]; scores [Tmax]
   const x = DecodeStepArgs.scratch(args) + <usize>threadId * <usize>DecodeStepArgs.scratchBytes(args);
   const nrm = x + R8 * dB;
   const q = nrm + R8 * dB;

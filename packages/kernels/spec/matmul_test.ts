@@ -81,8 +81,7 @@ describe.each(backends())("matmul on %s", (name) => {
         const ref = matmul(a, b, opts);
         const dOut = rnd([...ref.shape], 23);
         const g0 = matmulBackward(dOut, a, b, opts);
-        for (const shape of [ref.shape, c.a, c.b])
-          full([...shape], Number.NaN, { backend: name }).dispose();
+        for (const shape of [ref.shape, c.a, c.b]) full([...shape], Number.NaN, { backend: name }).dispose();
         const out = matmul(to(a, name), to(b, name), opts);
         expectClose(out.readSync(), ref.readSync(), 1e-4, `${c.name} out`);
         for (const shape of [c.a, c.b]) full([...shape], Number.NaN, { backend: name }).dispose();

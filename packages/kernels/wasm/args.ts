@@ -43,7 +43,15 @@ export const ARGS = {
     batchUnits: "i32",
   },
   attention: ATTENTION,
-  attentionBackward: { ...ATTENTION, dOut: "ptr", dQ: "ptr", dK: "ptr", dV: "ptr" },
+  /**
+   * Each (row, key/value head) is cut into `splits` slices of its query blocks (slices: i32
+   * [B·splits + 1], the first block of each); slice s > 0 accumulates its dK, dV into parts (dK parts
+   * then dV parts, one [B, T, Hkv, Dh] tensor each per slice), summed into dK, dV afterwards.
+   */
+  attentionBackward: {
+    ...{ ...ATTENTION, dOut: "ptr", dQ: "ptr", dK: "ptr", dV: "ptr" },
+    ...{ splits: "i32", slices: "ptr", parts: "ptr" },
+  },
   attentionDecode: { ...ATTENTION_HEAD, Tmax: "i32", pos: "ptr" },
   /**
    * One Llama decoding step (assembly/decode.ts): n rows in units of `per` (≤ 8); layers: 14

@@ -7,9 +7,11 @@
 // (all of the prefix, then its own up to itself), so one masked softmax serves both cases.
 // Forward unit = (block, head h): S into a per-thread buffer, masked softmax per row (vector exp, lse
 // saved), out_blk = P·V[keys].
-// Backward unit = (b, kv head): all query heads of the group and all blocks of row b, so dK/dV are
-// accumulated by one thread: P is recomputed from lse, dP = dO·Vᵀ, dS = P∘(dP − rowdot(dO, O))·scale,
-// dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO (five GEMMs per key range and block).
+// Backward unit = (b, kv head, slice): all query heads of the group and one slice of row b's blocks,
+// so a unit accumulates its dK/dV alone (slice 0 into dK/dV, slice s > 0 into its part tensors,
+// which the host adds in afterwards): P is recomputed from lse, dP = dO·Vᵀ,
+// dS = P∘(dP − rowdot(dO, O))·scale, dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO (five GEMMs per key range
+// and block).
 // Layouts: q/out [B,T,H,Dh], k/v [B,T,Hkv,Dh], lse [B,H,T]. Valid keys of query t in row b:
 // j ≤ min(t, keyEnd[b] − 1) and j ≥ max(0, keyStart[b]), and in a packed row (t in a segment starting
 // at s0) j < prefixLen[b] or j ≥ s0; a row without keys gives zeros.
@@ -315,26 +317,33 @@ export function attentionBackward(args: usize): void {
   const P = AttentionBackwardArgs.scratch(args) + <usize>threadId * AttentionBackwardArgs.scratchBytes(args);
   const dO = AttentionBackwardArgs.dOut(args);
   const dQ = AttentionBackwardArgs.dQ(args);
-  const dK = AttentionBackwardArgs.dK(args);
-  const dV = AttentionBackwardArgs.dV(args);
+  const dK0 = AttentionBackwardArgs.dK(args);
+  const dV0 = AttentionBackwardArgs.dV(args);
   const blocks = AttentionBackwardArgs.blocks(args);
-  const rowBlocks = AttentionBackwardArgs.rowFirst(args);
+  const splits = AttentionBackwardArgs.splits(args);
+  const slices = AttentionBackwardArgs.slices(args);
+  const parts = AttentionBackwardArgs.parts(args);
+  const partBytes = <usize>(B * T * Hkv * Dh) * 4;
   const group = H / Hkv;
   const ldq = H * Dh;
   const ldk = Hkv * Dh;
   const dP = P + <usize>(BQ * T * 4);
   for (;;) {
     const u = atomic.add<i32>(args, 1);
-    if (u >= B * Hkv) break;
-    const b = u / Hkv;
-    const kh = u % Hkv;
+    if (u >= B * Hkv * splits) break;
+    const b = u / (Hkv * splits);
+    const kh = (u / splits) % Hkv;
+    const sl = u % splits;
+    // slice 0 owns dK, dV; slice s > 0 its own part tensors
+    const dK = sl == 0 ? dK0 : parts + <usize>(2 * (sl - 1)) * partBytes;
+    const dV = sl == 0 ? dV0 : parts + <usize>(2 * sl - 1) * partBytes;
     for (let j = 0; j < T; j++) {
       const o = <usize>((b * T + j) * ldk + kh * Dh) * 4;
       zeroRow(dK + o, Dh);
       zeroRow(dV + o, Dh);
     }
-    const bFirst = load<i32>(rowBlocks + <usize>(b * 4));
-    const bEnd = load<i32>(rowBlocks + <usize>(b * 4 + 4));
+    const bFirst = load<i32>(slices + <usize>((b * splits + sl) * 4));
+    const bEnd = load<i32>(slices + <usize>((b * splits + sl) * 4 + 4));
     const k1 = <usize>(b * T * ldk + kh * Dh) * 4;
     for (let h = kh * group; h < (kh + 1) * group; h++) {
       for (let bi = bFirst; bi < bEnd; bi++) {

@@ -8,10 +8,12 @@
  * Prefill writes each prompt's keys/values to the cache at slots 0…P_b−1: by default through the
  * prefix tree of the prompts (tree_forward.ts: a group's rollouts share their question prompt, so
  * each shared prefix runs once, and prompts are batched by length); with `sharePrefixes: false`, all
- * prompts right-padded in one full causal forward. Each decode step feeds every unfinished sequence's last token at its
- * own position and attends to the cache. Finished sequences leave the
- * batch (their cache rows are dropped) once they are a quarter of it. `useCache: false` recomputes the
- * whole sequence at every step instead — the reference the cached path is tested against.
+ * prompts right-padded in one full causal forward. Each decode step feeds every unfinished
+ * sequence's last token at its own position and attends to the cache (one fused kernel per step
+ * where the backend has it: `fusedDecode`). Tokens are drawn from probabilities softmax(logits / T)
+ * that the backend computes (`sampleFromProbs`). Finished sequences leave the batch (their cache rows
+ * are dropped) once they are a quarter of it. `useCache: false` recomputes the whole sequence at
+ * every step instead — the reference the cached path is tested against.
  *
  * Test: `npx vitest run generate_test.ts`.
  */
@@ -21,6 +23,8 @@ import {
   hasDecodeStep,
   hostArray,
   phase,
+  scale,
+  softmax,
   type Tensor,
   tidy,
 } from "@mempo/kernels";
@@ -28,7 +32,7 @@ import { type AttendMode, type ForwardBatch, forward } from "./forward.ts";
 import { KvCache } from "./kv_cache.ts";
 import type { Model } from "./params.ts";
 import { Rng } from "@mempo/kernels/random";
-import { resolveSampling, type SamplingConfig, sampleToken } from "./sample.ts";
+import { resolveSampling, type SamplingConfig, sampleFromProbs } from "./sample.ts";
 import { hostMemory, type KvSink, treeForward } from "./tree_forward.ts";
 
 export interface GenerateOptions {
@@ -103,16 +107,23 @@ export async function generate(
   }));
   const done = new Uint8Array(B);
   const scratch = new Float64Array(c.vocabSize);
-  const take = (b: number, row: Float32Array) => {
-    const { id, logprob } = sampleToken(row, sampling, rng, scratch);
-    const o = out[b]!;
-    o.ids.push(id);
-    o.logprobs.push(logprob);
-    if (stop.has(id)) {
-      o.finish = "stop";
-      done[b] = 1;
-    } else if (o.ids.length >= limit[b]!) done[b] = 1;
-  };
+  // the probabilities softmax(logits / T) come from the backend (one exp per vocabulary entry there,
+  // not on the host); greedy reads softmax(logits) for its log-prob
+  const T = sampling.temperature === 0 ? 1 : sampling.temperature;
+  const probs = (logits: Tensor) => tidy(() => softmax(T === 1 ? logits : scale(logits, 1 / T)));
+  const take: Take = Object.assign(
+    (b: number, row: Float32Array) => {
+      const { id, logprob } = sampleFromProbs(row, sampling, rng, scratch);
+      const o = out[b]!;
+      o.ids.push(id);
+      o.logprobs.push(logprob);
+      if (stop.has(id)) {
+        o.finish = "stop";
+        done[b] = 1;
+      } else if (o.ids.length >= limit[b]!) done[b] = 1;
+    },
+    { probs },
+  );
   if (opts.useCache ?? true) {
     const fused = (opts.fusedDecode ?? true) ? fusedStep(m) : null;
     await cachedLoop(m, prompts, limit, out, done, take, opts.sharePrefixes ?? true, fused);
@@ -124,10 +135,11 @@ export async function generate(
   }));
 }
 
-type Take = (b: number, row: Float32Array) => void;
+/** Hands sequence b its next token's probability row; `probs` makes those rows from logits [n, V]. */
+type Take = ((b: number, row: Float32Array) => void) & { probs: (logits: Tensor) => Tensor };
 type Out = { ids: number[] }[];
 
-/** Reads logits [n, V] and hands row i to take(seqOf[i]) for unfinished sequences, in order. */
+/** Hands row i of logits [n, V], as probabilities, to take(seqOf[i]) for unfinished sequences, in order. */
 async function sampleRows(
   logits: Tensor,
   seqOf: ArrayLike<number>,
@@ -135,8 +147,10 @@ async function sampleRows(
   take: Take,
 ): Promise<void> {
   const V = logits.shape[1]!;
-  const read = await logits.read();
+  const p = take.probs(logits);
   logits.dispose();
+  const read = await p.read();
+  p.dispose();
   const host = read instanceof Float32Array ? read : Float32Array.from(read);
   for (let i = 0; i < seqOf.length; i++) {
     const b = seqOf[i]!;
@@ -222,7 +236,7 @@ async function cachedLoop(
 
 /**
  * Prefill through the prompts' prefix tree: returns the cache [B, Hkv, Tmax, Dh] holding every
- * prompt's keys/values and hands each prompt's last-position logits to `take`, in prompt order.
+ * prompt's keys/values and hands each prompt's last-position probabilities to `take`, in prompt order.
  */
 async function treePrefill(
   m: Model,
@@ -252,7 +266,9 @@ async function treePrefill(
         to: Int32Array.from(prompts, (p) => p.length),
         sink,
         async head(logits, rows) {
-          const host = await logits.read();
+          const p = take.probs(logits);
+          const host = await p.read();
+          p.dispose();
           rows.forEach((r, k) => {
             last.set(host.subarray(k * V, (k + 1) * V), r.seq * V);
           });

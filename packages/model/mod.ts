@@ -40,7 +40,13 @@ export {
   type SafetensorsFile,
   serializeSafetensors,
 } from "./safetensors.ts";
-export { resolveSampling, SAMPLING_DEFAULTS, type SamplingConfig, sampleToken } from "./sample.ts";
+export {
+  resolveSampling,
+  SAMPLING_DEFAULTS,
+  type SamplingConfig,
+  sampleFromProbs,
+  sampleToken,
+} from "./sample.ts";
 export { learningRate, type ScheduleConfig } from "./schedule.ts";
 export { buildPrefixTree, type PrefixNode, type PrefixTree, treeTokens } from "./prefix_tree.ts";
 export { type ScoreOptions, score } from "./score.ts";

@@ -66,7 +66,51 @@ export function sampleToken(
     sum += e;
   }
   const logZ = Math.log(sum);
-  const lp = (id: number) => (logits[id]! - m) * invT - logZ;
+  return draw(p, sum, best, cfg, rng, (id) => (logits[id]! - m) * invT - logZ);
+}
+
+/**
+ * Draws one token from a row of probabilities `probs` = softmax(logits / T) (T = 1 when greedy)
+ * computed elsewhere — generation computes them on the backend, which spares the host an exp per
+ * vocabulary entry. Same knobs, same tie rules and the same draws from `rng` as {@link sampleToken};
+ * the log-prob is log(probs[id] / Σ probs).
+ */
+export function sampleFromProbs(
+  probs: Float32Array,
+  cfg: SamplingConfig,
+  rng: Rng,
+  scratch?: Float64Array,
+): { id: number; logprob: number } {
+  const V = probs.length;
+  const p = scratch && scratch.length >= V ? scratch.subarray(0, V) : new Float64Array(V);
+  let best = 0;
+  let top = -1;
+  let sum = 0;
+  for (let i = 0; i < V; i++) {
+    const x = probs[i]!;
+    p[i] = x;
+    sum += x;
+    if (x > top) {
+      top = x;
+      best = i;
+    }
+  }
+  if (!(sum > 0 && Number.isFinite(sum)))
+    throw new Error(`sampleFromProbs: the probabilities sum to ${sum}; expected a finite positive total`);
+  const logZ = Math.log(sum);
+  return draw(p, sum, best, cfg, rng, (id) => Math.log(p[id]!) - logZ);
+}
+
+/** The draw both samplers share: weights p (Σ = sum), the argmax `best`, log-probs from `lp`. */
+function draw(
+  p: Float64Array,
+  sum: number,
+  best: number,
+  cfg: SamplingConfig,
+  rng: Rng,
+  lp: (id: number) => number,
+): { id: number; logprob: number } {
+  const V = p.length;
   if (cfg.temperature === 0) return { id: best, logprob: lp(best) };
 
   const truncK = cfg.topK > 0 && cfg.topK < V;

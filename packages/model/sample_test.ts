@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "@mempo/kernels/random";
-import { resolveSampling, sampleToken } from "./sample.ts";
+import { resolveSampling, sampleFromProbs, sampleToken } from "./sample.ts";
 
 const logits = Float32Array.from([1, 3, 2, 0.5, 3]);
 function logSoftmax(x: Float32Array, T: number): number[] {
@@ -65,5 +65,47 @@ describe("sampleToken", () => {
     expect(() => resolveSampling({ temperature: -1 })).toThrow(/temperature/);
     expect(() => resolveSampling({ topP: 0 })).toThrow(/topP must be in \(0, 1\]/);
     expect(() => resolveSampling({ topK: 1.5 })).toThrow(/topK/);
+  });
+});
+
+describe("sampleFromProbs", () => {
+  const probsOf = (x: Float32Array, T: number) => Float32Array.from(logSoftmax(x, T), Math.exp);
+
+  it("draws what sampleToken draws from the same logits and random numbers", () => {
+    const r = new Rng(9);
+    let same = 0;
+    let n = 0;
+    for (const cfg of [
+      resolveSampling({ temperature: 0 }),
+      resolveSampling({ temperature: 1 }),
+      resolveSampling({ temperature: 0.7, topK: 20 }),
+      resolveSampling({ temperature: 1.3, topP: 0.9 }),
+    ]) {
+      for (let row = 0; row < 200; row++) {
+        const x = Float32Array.from({ length: 300 }, () => (r.next() - 0.5) * 16);
+        const p = probsOf(x, cfg.temperature === 0 ? 1 : cfg.temperature);
+        const a = sampleToken(x, cfg, new Rng(row));
+        const b = sampleFromProbs(p, cfg, new Rng(row));
+        n++;
+        if (a.id === b.id) {
+          same++;
+          expect(b.logprob).toBeCloseTo(a.logprob, 5);
+        }
+      }
+    }
+    // float32 probabilities can move a draw that lands within ≈ 1e-7 of a boundary
+    expect(same).toBeGreaterThanOrEqual(n - 1);
+  });
+
+  it("is greedy at temperature 0 with ties to the lowest id, and rejects rows without mass", () => {
+    const p = Float32Array.from([0.1, 0.4, 0.1, 0.4]);
+    const r = sampleFromProbs(p, resolveSampling({ temperature: 0 }), new Rng(1));
+    expect(r).toEqual({
+      id: 1,
+      logprob: Math.log(Math.fround(0.4)) - Math.log(2 * Math.fround(0.1) + 2 * Math.fround(0.4)),
+    });
+    expect(() => sampleFromProbs(new Float32Array(4), resolveSampling({}), new Rng(1))).toThrow(
+      /sum to 0; expected a finite positive total/,
+    );
   });
 });

@@ -93,27 +93,23 @@ function blocks(e: WasmEngine, a: AttentionArgs | AttentionBackwardArgs, bq: num
 
 /**
  * Cuts each row's query blocks into `splits` slices of about equal work (a block's work taken as
- * rows × its last position + 1, the keys it can see at most): the first block of each slice, i32
- * [B·splits + 1].
+ * rows × (its last position + 1), the keys it can see at most): the first block of each slice, i32
+ * [B·splits + 1]. A block goes to the slice its middle falls in; slices may be empty.
  */
 function sliceBlocks(list: readonly number[], rowFirst: Int32Array, splits: number): Int32Array {
   const B = rowFirst.length - 1;
+  const work = (i: number) => list[4 * i + 2]! * (list[4 * i + 1]! + list[4 * i + 2]!);
   const out = new Int32Array(B * splits + 1);
   for (let b = 0; b < B; b++) {
-    const first = rowFirst[b]!;
     const end = rowFirst[b + 1]!;
     let total = 0;
-    for (let i = first; i < end; i++) total += list[4 * i + 2]! * (list[4 * i + 1]! + list[4 * i + 2]!);
-    let i = first;
-    let acc = 0;
+    for (let i = rowFirst[b]!; i < end; i++) total += work(i);
+    let i = rowFirst[b]!;
+    let done = 0;
     for (let s = 0; s < splits; s++) {
       out[b * splits + s] = i;
       const target = (total * (s + 1)) / splits;
-      while (i < end && acc + (list[4 * i + 2]! * (list[4 * i + 1]! + list[4 * i + 2]!)) / 2 <= target) {
-        acc += list[4 * i + 2]! * (list[4 * i + 1]! + list[4 * i + 2]!);
-        i++;
-      }
-      if (s === splits - 1) i = end;
+      while (i < end && done + work(i) / 2 <= target) done += work(i++);
     }
   }
   out[B * splits] = rowFirst[B]!;

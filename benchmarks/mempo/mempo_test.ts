@@ -103,8 +103,23 @@ describe("statistics and verdicts", () => {
     const fewer = verdict(cmp([0, 0, 0], [0.5, 0.5, 0.5]), cells);
     expect(fewer).toMatch(/tie in every seed/);
     expect(fewer).toMatch(/not learned the task/);
-    expect(fewer).toMatch(/0\.50 ± 0\.00× the trained ReAct agent's TT \(50% fewer; 300 vs 600/);
+    expect(fewer).toMatch(
+      /0\.50 ± 0\.00× the trained ReAct agent's TT \(50% fewer; per seed 0\.50–0\.50×; mean TT 300 vs 600 tokens per episode, 0\.50×\)/,
+    );
+    expect(fewer).toMatch(/tokens measure how each fails/);
     expect(verdict(cmp([0, 0, 0], [1.25, 1.25, 1.25]), cells)).toMatch(/\(25% more;/);
+  });
+
+  it("says so when one seed's ratio and the mean TTs disagree", () => {
+    // ReAct answers at once in one seed (a tiny TT): the mean ratio says more, the mean TTs fewer
+    const cells = [
+      cell("mempo", [1, 1, 1], [8000, 8000, 8000]),
+      cell("grpo", [1, 1, 1], [1, 1, 1]),
+      cell("react", [1, 1, 1], [20000, 20000, 800]),
+    ];
+    const v = verdict(cmp([0, 0, 0], [0.4, 0.4, 10]), cells);
+    expect(v).toMatch(/per seed 0\.40–10\.00×; mean TT 8000 vs 13600 tokens per episode, 0\.59×/);
+    expect(v).toMatch(/point opposite ways/);
   });
 });
 

@@ -76,11 +76,19 @@ export function verdict(c: Comparison, cells: readonly Cell[]): string {
     const x = c.ttRatioVsReact;
     const fewer =
       x.mean < 1 ? `${(100 * (1 - x.mean)).toFixed(0)}% fewer` : `${(100 * (x.mean - 1)).toFixed(0)}% more`;
+    const ofMeans = m.tt.mean / r.tt.mean;
+    const range = `${Math.min(...x.values).toFixed(2)}–${Math.max(...x.values).toFixed(2)}×`;
     s +=
       ` Tokens: MemPO processes ${x.mean.toFixed(2)} ± ${x.std.toFixed(2)}× the trained ReAct agent's TT (${fewer}; ` +
-      `${m.tt.mean.toFixed(0)} vs ${r.tt.mean.toFixed(0)} tokens per episode` +
-      (c.ttRatioVsReactO200k ? `, ${c.ttRatioVsReactO200k.mean.toFixed(2)}× in o200k tokens` : "") +
+      `per seed ${range}; mean TT ${m.tt.mean.toFixed(0)} vs ${r.tt.mean.toFixed(0)} tokens per episode, ${ofMeans.toFixed(2)}×` +
+      (c.ttRatioVsReactO200k ? `; ${c.ttRatioVsReactO200k.mean.toFixed(2)}× in o200k tokens` : "") +
       `) at F1 ${m.f1.mean.toFixed(1)} vs ${r.f1.mean.toFixed(1)}.`;
+    if ((x.mean - 1) * (ofMeans - 1) < 0)
+      s +=
+        " The mean of the seeds' ratios and the ratio of the mean TTs point opposite ways: a seed whose episodes are very short or very long dominates one of them.";
+    if (m.f1.mean < UNLEARNED_F1 && r.f1.mean < UNLEARNED_F1)
+      s +=
+        " With neither agent solving the tasks, tokens measure how each fails (answering at once, or running out of turns), not what memory saves.";
   }
   return s;
 }

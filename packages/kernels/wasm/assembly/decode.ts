@@ -147,18 +147,17 @@ export function decodeStep(args: usize): void {
   const dkv = Hkv * Dh;
   const group = H / Hkv;
   const dB = <usize>(d * 4);
-  const R8 = <usize>per;
-  // this thread's scratch: x, nrm, q, att, tmp [per, d]; k, v [per, dkv]; g, u [per, dFf]; scores [Tmax]
+  const cap = <usize>per;
+  // this thread's scratch: x, nrm, q, att [per, d]; k, v [per, dkv]; g, u [per, dFf]; scores [Tmax]
   const x = DecodeStepArgs.scratch(args) + <usize>threadId * <usize>DecodeStepArgs.scratchBytes(args);
-  const nrm = x + R8 * dB;
-  const q = nrm + R8 * dB;
-  const att = q + R8 * dB;
-  const tmp = att + R8 * dB;
-  const k = tmp + R8 * dB;
-  const v = k + R8 * <usize>(dkv * 4);
-  const g = v + R8 * <usize>(dkv * 4);
-  const u = g + R8 * <usize>(dFf * 4);
-  const S = u + R8 * <usize>(dFf * 4);
+  const nrm = x + cap * dB;
+  const q = nrm + cap * dB;
+  const att = q + cap * dB;
+  const k = att + cap * dB;
+  const v = k + cap * <usize>(dkv * 4);
+  const g = v + cap * <usize>(dkv * 4);
+  const u = g + cap * <usize>(dFf * 4);
+  const S = u + cap * <usize>(dFf * 4);
   const units = (n + per - 1) / per;
   for (;;) {
     const unit = atomic.add<i32>(args, 1);

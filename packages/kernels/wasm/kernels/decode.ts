@@ -66,7 +66,7 @@ export function decodeStep(a: DecodeStepArgs): void {
   // 2 threads: 4 units of 10, not 3 of up to 16 with one thread doing two)
   const units = Math.min(n, e.threads * Math.ceil(n / (e.threads * UNIT_ROWS)));
   const per = Math.ceil(n / units);
-  const scratchBytes = Math.ceil(((per * (5 * d + 2 * dkv + 2 * dFf) + Tmax + 16) * 4) / 64) * 64;
+  const scratchBytes = Math.ceil(((per * (4 * d + 2 * dkv + 2 * dFf) + Tmax + 16) * 4) / 64) * 64;
   const fields = {
     ...{ n, per, d, H: a.H, Hkv: a.Hkv, Dh, dFf, V, L, Tmax, eps: a.eps, scale: 1 / Math.sqrt(Dh) },
     ...{ ids: rows, pos: rows + n * 4, ropePos: rows + n * 8, table },

@@ -4,7 +4,7 @@
  * that share prefixes (prefix-tree prefill and the padded prefill alike); reported log-probs
  * equal teacher-forced scoring; seeds reproduce; stop ids and length limits end sequences.
  */
-import { listBackends, memory, Profiler } from "@mempo/kernels";
+import { full, listBackends, memory, Profiler } from "@mempo/kernels";
 import { describe, expect, it } from "vitest";
 import { fusedStep, generate } from "./generate.ts";
 import { KvCache } from "./kv_cache.ts";
@@ -168,6 +168,26 @@ describe("the fused decoding step (wasm)", () => {
     const t = Model.init(cfg, { seed: 1, backend: "ts" });
     expect(fusedStep(t)).toBeNull();
     t.dispose();
+  });
+
+  it("writes every logit of a step placed in reused memory (allocated without clearing)", () => {
+    const m = Model.init(cfg, { seed: 4, backend: "wasm" });
+    const step = fusedStep(m)!;
+    const run = (nanFirst: boolean) => {
+      const cache = new KvCache(m, 3, 8);
+      // blocks of the output's size filled with NaN and freed: the step's output may get one uncleared
+      if (nanFirst) full([3, cfg.vocabSize], Number.NaN, { backend: "wasm" }).dispose();
+      const out = step(cache, Int32Array.of(1, 5, 9), Int32Array.of(0, 0, 0));
+      const v = Float32Array.from(out.readSync());
+      out.dispose();
+      cache.dispose();
+      return v;
+    };
+    const fresh = run(false);
+    const reused = run(true);
+    expect(reused.some(Number.isNaN)).toBe(false);
+    expect(Array.from(reused)).toEqual(Array.from(fresh));
+    m.dispose();
   });
 
   it("rejects bad rows clearly", () => {

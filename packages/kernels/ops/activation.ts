@@ -12,7 +12,7 @@ import { alloc, checkInputs, expectShape, run } from "./check.ts";
 
 function unary(kernel: "gelu" | "silu", x: Tensor): Tensor {
   const { backend, dtype } = checkInputs(kernel, { x });
-  const out = alloc(kernel, backend, x.shape, dtype);
+  const out = alloc(kernel, backend, x.shape, dtype, false);
   run(kernel, backend, { x, out });
   return out;
 }
@@ -20,7 +20,7 @@ function unary(kernel: "gelu" | "silu", x: Tensor): Tensor {
 function unaryBackward(kernel: "geluBackward" | "siluBackward", dOut: Tensor, x: Tensor): Tensor {
   const { backend, dtype } = checkInputs(kernel, { dOut, x });
   expectShape(kernel, "dOut", dOut, x.shape, { dOut, x });
-  const dX = alloc(kernel, backend, x.shape, dtype);
+  const dX = alloc(kernel, backend, x.shape, dtype, false);
   run(kernel, backend, { dOut, x, dX });
   return dX;
 }
@@ -47,7 +47,7 @@ export function siluBackward(dOut: Tensor, x: Tensor): Tensor {
 export function swiglu(gate: Tensor, up: Tensor): Tensor {
   const { backend, dtype } = checkInputs("swiglu", { gate, up });
   expectShape("swiglu", "up", up, gate.shape, { gate, up });
-  const out = alloc("swiglu", backend, gate.shape, dtype);
+  const out = alloc("swiglu", backend, gate.shape, dtype, false);
   run("swiglu", backend, { gate, up, out });
   return out;
 }
@@ -57,8 +57,8 @@ export function swigluBackward(dOut: Tensor, gate: Tensor, up: Tensor): { dGate:
   const { backend, dtype } = checkInputs(k, { dOut, gate, up });
   expectShape(k, "up", up, gate.shape, { dOut, gate, up });
   expectShape(k, "dOut", dOut, gate.shape, { dOut, gate, up });
-  const dGate = alloc(k, backend, gate.shape, dtype);
-  const dUp = alloc(k, backend, gate.shape, dtype);
+  const dGate = alloc(k, backend, gate.shape, dtype, false);
+  const dUp = alloc(k, backend, gate.shape, dtype, false);
   run(k, backend, { dOut, gate, up, dGate, dUp });
   return { dGate, dUp };
 }

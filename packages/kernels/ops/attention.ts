@@ -263,7 +263,7 @@ export function attentionDecode(
     }
   }
   const keyStart = opts.keyStart === undefined ? null : perSeq(kn, "keyStart", opts.keyStart, B, 0);
-  const out = alloc(kn, backend, q.shape, dtype);
+  const out = alloc(kn, backend, q.shape, dtype, false);
   const scale = opts.scale ?? 1 / Math.sqrt(Dh);
   run(kn, backend, { q, kCache, vCache, out, B, Tq, H, Hkv, Dh, Tmax, scale, pos, keyStart });
   return out;

@@ -61,7 +61,7 @@ export function decodeStep(a: Omit<DecodeStepArgs, "out">): Tensor {
     if (!(id >= 0 && id < V)) bad(`ids[${i}] = ${id} is not a token id in [0, ${V})`);
     if (!(p >= 0 && p < Tmax)) bad(`pos[${i}] = ${p} is not a cache slot in [0, ${Tmax})`);
   }
-  const out = alloc(k, backend, [n, V], a.embed.dtype);
+  const out = alloc(k, backend, [n, V], a.embed.dtype, false);
   run(k, backend, { ...a, out });
   return out;
 }

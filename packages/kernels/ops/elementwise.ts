@@ -32,7 +32,7 @@ function checkSuffix(kernel: string, a: Tensor, b: Tensor): void {
 function binary(kernel: "add" | "mul", a: Tensor, b: Tensor): Tensor {
   const { backend, dtype } = checkInputs(kernel, { a, b });
   checkSuffix(kernel, a, b);
-  const out = alloc(kernel, backend, a.shape, dtype);
+  const out = alloc(kernel, backend, a.shape, dtype, false);
   run(kernel, backend, { a, b, out });
   return out;
 }
@@ -50,7 +50,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
 /** alpha · x. */
 export function scale(x: Tensor, alpha: number): Tensor {
   const { backend, dtype } = checkInputs("scale", { x });
-  const out = alloc("scale", backend, x.shape, dtype);
+  const out = alloc("scale", backend, x.shape, dtype, false);
   run("scale", backend, { x, out, alpha });
   return out;
 }

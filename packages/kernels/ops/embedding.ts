@@ -20,7 +20,7 @@ export function embedding(ids: Tensor, table: Tensor): Tensor {
     fail("embedding", `"table" must be 2-D [V, D]`, inputs, "reshape the table to [V, D]");
   const [V, D] = table.shape as [number, number];
   const N = ids.size;
-  const out = alloc("embedding", backend, [...ids.shape, D], dtype);
+  const out = alloc("embedding", backend, [...ids.shape, D], dtype, false);
   run("embedding", backend, { ids, table, out, N, D, V });
   return out;
 }

@@ -27,8 +27,8 @@ function dims(kernel: string, logits: Tensor, targets: Tensor) {
 export function logSoftmaxGather(logits: Tensor, targets: Tensor): { logp: Tensor; lse: Tensor } {
   const { backend, dtype } = checkInputs("logSoftmaxGather", { logits }, { targets });
   const { N, V } = dims("logSoftmaxGather", logits, targets);
-  const logp = alloc("logSoftmaxGather", backend, [N], dtype);
-  const lse = alloc("logSoftmaxGather", backend, [N], dtype);
+  const logp = alloc("logSoftmaxGather", backend, [N], dtype, false);
+  const lse = alloc("logSoftmaxGather", backend, [N], dtype, false);
   run("logSoftmaxGather", backend, { logits, targets, logp, lse, N, V });
   return { logp, lse };
 }

@@ -31,9 +31,9 @@ export function layernorm(
   opts: { eps?: number } = {},
 ): { out: Tensor; mean: Tensor; rstd: Tensor } {
   const { backend, dtype, rows, D } = checkNorm("layernorm", x, { weight, bias }, {});
-  const out = alloc("layernorm", backend, x.shape, dtype);
-  const mean = alloc("layernorm", backend, x.shape.slice(0, -1), dtype);
-  const rstd = alloc("layernorm", backend, x.shape.slice(0, -1), dtype);
+  const out = alloc("layernorm", backend, x.shape, dtype, false);
+  const mean = alloc("layernorm", backend, x.shape.slice(0, -1), dtype, false);
+  const rstd = alloc("layernorm", backend, x.shape.slice(0, -1), dtype, false);
   run("layernorm", backend, { x, weight, bias, out, mean, rstd, rows, D, eps: opts.eps ?? 1e-5 });
   return { out, mean, rstd };
 }
@@ -63,8 +63,8 @@ export function rmsnorm(
   opts: { eps?: number } = {},
 ): { out: Tensor; rstd: Tensor } {
   const { backend, dtype, rows, D } = checkNorm("rmsnorm", x, { weight }, {});
-  const out = alloc("rmsnorm", backend, x.shape, dtype);
-  const rstd = alloc("rmsnorm", backend, x.shape.slice(0, -1), dtype);
+  const out = alloc("rmsnorm", backend, x.shape, dtype, false);
+  const rstd = alloc("rmsnorm", backend, x.shape.slice(0, -1), dtype, false);
   run("rmsnorm", backend, { x, weight, out, rstd, rows, D, eps: opts.eps ?? 1e-6 });
   return { out, rstd };
 }

@@ -55,7 +55,7 @@ function ropeImpl(kernel: string, x: Tensor, opts: RopeOptions, inverse: boolean
       if (positions[i] !== opts.positions[i])
         throw new Error(`${kernel}: positions[${i}] = ${opts.positions[i]} is not an integer.`);
   }
-  const out = alloc(kernel, backend, x.shape, dtype);
+  const out = alloc(kernel, backend, x.shape, dtype, false);
   run("rope", backend, {
     x,
     out,

@@ -14,7 +14,7 @@ export function softmax(x: Tensor): Tensor {
   const { backend, dtype } = checkInputs("softmax", { x });
   if (x.rank === 0) fail("softmax", `"x" must have at least one dim`, { x }, "reshape x to [..., C]");
   const { rows, cols } = rowsCols(x);
-  const out = alloc("softmax", backend, x.shape, dtype);
+  const out = alloc("softmax", backend, x.shape, dtype, false);
   run("softmax", backend, { x, out, rows, cols });
   return out;
 }
@@ -24,7 +24,7 @@ export function softmaxBackward(dOut: Tensor, out: Tensor): Tensor {
   const { backend, dtype } = checkInputs("softmaxBackward", { dOut, out });
   expectShape("softmaxBackward", "dOut", dOut, out.shape, { dOut, out });
   const { rows, cols } = rowsCols(out);
-  const dX = alloc("softmaxBackward", backend, out.shape, dtype);
+  const dX = alloc("softmaxBackward", backend, out.shape, dtype, false);
   run("softmaxBackward", backend, { dOut, out, dX, rows, cols });
   return dX;
 }

@@ -27,6 +27,7 @@ export const PER_BACKEND_SPECS = [
   "norm",
   "optim",
   "reduce",
+  "reuse",
   "rope",
   "shape",
   "softmax",

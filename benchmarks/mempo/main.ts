@@ -13,13 +13,22 @@
  *   npx tsx benchmarks/mempo/main.ts --mode medium  # the shipped base, a few hundred tasks: about an hour
  *   npx tsx benchmarks/mempo/main.ts                # the default profile, 3 seeds: hours (docs/benchmarks.md)
  *   npx tsx benchmarks/mempo/main.ts --seeds 2      # one seed of it (others in the folder are kept)
+ *   npx tsx benchmarks/mempo/main.ts --jobs 1       # seeds one after another (default: side by side, see below)
  *   npx tsx benchmarks/mempo/main.ts --report-only --out DIR   # re-aggregate a finished experiment
  *   npx tsx benchmarks/report.ts                    # then: publish to results/ and regenerate docs/benchmarks.md
  * Flags: --quick (or MEMPO_BENCH_QUICK=1), --mode quick|medium|full, --out DIR (default benchmarks/mempo/runs/<mode>),
- * --seeds 1,2,3, --results FILE. Test: `npx vitest run mempo/mempo_test.ts` in benchmarks/.
+ * --seeds 1,2,3, --results FILE, --jobs N|auto (or MEMPO_BENCH_JOBS). Test: `npx vitest run mempo/mempo_test.ts` in
+ * benchmarks/.
+ *
+ * Seeds side by side (`--jobs`, default `auto` = one job per seed, at most one per core): each seed's
+ * commands run in a child process of this script (`--steps-only`) with the cores shared out
+ * (MEMPO_THREADS = cores / jobs, unless MEMPO_THREADS is set). On 2 cores two single-threaded seeds keep
+ * both cores busy without the thread pool's end-of-kernel waits: the full experiment's seeds 2 and 3 took
+ * 59 and 60 min side by side, where seed 1 alone on 2 threads took 82 (docs/experiments/mempo-full-2026-12-02.md).
  */
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { main as mempo } from "@mempo/trainer";
 import { machineInfo, outDir, RESULTS_DIR } from "../mod.ts";
@@ -37,6 +46,10 @@ export interface BenchOptions {
   /** The results JSON; its plots go to `<results without .json>/`. */
   results: string;
   reportOnly: boolean;
+  /** Seeds run side by side, each in its own process (default 1: in this process, one after another). */
+  jobs?: number;
+  /** Run the seeds' commands and write their seconds.json, no report (what a job's process does). */
+  stepsOnly?: boolean;
 }
 
 /** Parses the bench's flags. @throws Error naming a bad flag or value. */
@@ -54,10 +67,12 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     seeds: [...MODES[mode].seeds],
     results: join(outDir(mode === "quick"), `mempo${mode === "medium" ? "-medium" : ""}.json`),
     reportOnly: argv.includes("--report-only"),
+    stepsOnly: argv.includes("--steps-only"),
   };
+  let jobs = env.MEMPO_BENCH_JOBS ?? "auto";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--quick" || a === "--report-only") continue;
+    if (a === "--quick" || a === "--report-only" || a === "--steps-only") continue;
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new Error(`mempo bench: ${a} needs a value`);
     i++;
@@ -69,12 +84,63 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
         if (!/^\d+$/.test(s.trim())) throw new Error(`mempo bench: --seeds ${v}: use integers like 1,2,3`);
         return Number(s);
       });
-    } else
+    } else if (a === "--jobs") jobs = v;
+    else
       throw new Error(
-        `mempo bench: unknown flag ${a}; use --quick, --mode quick|medium|full, --out DIR, --seeds 1,2,3, --results FILE, --report-only`,
+        `mempo bench: unknown flag ${a}; use --quick, --mode quick|medium|full, --out DIR, --seeds 1,2,3, --results FILE, --jobs N|auto, --report-only`,
       );
   }
+  if (jobs === "auto") o.jobs = Math.max(1, Math.min(o.seeds.length, availableParallelism()));
+  else if (/^[1-9]\d*$/.test(jobs)) o.jobs = Number(jobs);
+  else throw new Error(`mempo bench: --jobs ${jobs}: use a positive integer or auto (MEMPO_BENCH_JOBS too)`);
   return o;
+}
+
+/**
+ * Runs each seed's commands in a child process of this script, at most `jobs` at a time, the cores
+ * shared out between those running (MEMPO_THREADS, unless set); each writes its seconds.json. Rejects
+ * naming the first seed that failed (the others are stopped) and where its logs are.
+ */
+async function runSeedsApart(o: BenchOptions, jobs: number): Promise<void> {
+  const queue = [...o.seeds];
+  const running = new Map<number, ReturnType<typeof spawn>>();
+  const cores = availableParallelism();
+  await new Promise<void>((resolveAll, rejectAll) => {
+    let failed = false;
+    const next = () => {
+      if (failed) return;
+      if (queue.length === 0 && running.size === 0) return resolveAll();
+      while (running.size < jobs && queue.length > 0) {
+        const seed = queue.shift()!;
+        const share = Math.min(jobs, running.size + 1 + queue.length);
+        const threads = process.env.MEMPO_THREADS ?? String(Math.max(1, Math.floor(cores / share)));
+        const argv = ["--mode", o.mode, "--out", o.out, "--seeds", String(seed), "--steps-only"];
+        const child = spawn(process.execPath, ["--import", "tsx", join(here, "main.ts"), ...argv], {
+          cwd: dirname(here),
+          env: { ...process.env, MEMPO_THREADS: threads },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        // through this process's streams (so whoever captures them, e.g. a test, sees the seeds' lines)
+        child.stdout?.on("data", (b: Buffer) => process.stdout.write(b));
+        child.stderr?.on("data", (b: Buffer) => process.stderr.write(b));
+        running.set(seed, child);
+        const done = (why: string | null) => {
+          running.delete(seed);
+          if (why !== null && !failed) {
+            failed = true;
+            for (const c of running.values()) c.kill("SIGTERM");
+            return rejectAll(
+              new Error(`mempo bench: seed ${seed} ${why}; its logs are in ${join(o.out, "logs")}`),
+            );
+          }
+          next();
+        };
+        child.on("error", (e) => done(`could not start: ${e.message}`));
+        child.on("exit", (code, signal) => done(code === 0 ? null : `exited with ${signal ?? code}`));
+      }
+    };
+    next();
+  });
 }
 
 /** Runs (unless reportOnly) and reports the experiment; resolves to the results object. */
@@ -84,16 +150,30 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
   const load0 = loadavg();
   const t0 = performance.now();
   let seconds: Record<string, number> = {};
+  const jobs = Math.min(o.jobs ?? 1, o.seeds.length);
   if (!o.reportOnly) {
     // only these seeds' directories are redone: an experiment can be run a seed at a time
     // (--seeds 1, then --seeds 2 …, then --report-only over all of them)
     for (const seed of o.seeds) rmSync(seedDir(o.out, seed), { recursive: true, force: true });
-    const steps = plan({ ...m, seeds: o.seeds, out: o.out });
-    ({ seconds } = await runPlan(steps, o.out, (argv) => mempo(argv)));
-    for (const seed of o.seeds) {
-      const own = Object.fromEntries(Object.entries(seconds).filter(([k]) => k.startsWith(`seed-${seed}/`)));
-      writeFileSync(join(seedDir(o.out, seed), "seconds.json"), `${JSON.stringify(own, null, 1)}\n`);
+    if (jobs > 1 && !o.stepsOnly) {
+      await runSeedsApart(o, jobs);
+      seconds = Object.assign(
+        {},
+        ...o.seeds.map((seed) =>
+          JSON.parse(readFileSync(join(seedDir(o.out, seed), "seconds.json"), "utf8")),
+        ),
+      );
+    } else {
+      const steps = plan({ ...m, seeds: o.seeds, out: o.out });
+      ({ seconds } = await runPlan(steps, o.out, (argv) => mempo(argv)));
+      for (const seed of o.seeds) {
+        const own = Object.fromEntries(
+          Object.entries(seconds).filter(([k]) => k.startsWith(`seed-${seed}/`)),
+        );
+        writeFileSync(join(seedDir(o.out, seed), "seconds.json"), `${JSON.stringify(own, null, 1)}\n`);
+      }
     }
+    if (o.stepsOnly) return { seconds };
   }
   let totalSeconds = Math.round((performance.now() - t0) / 100) / 10;
   // --report-only keeps what the run measured: its date, machine, load average and durations (from the
@@ -112,6 +192,7 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
       reported: new Date().toISOString(),
       machine: prev.machine,
       loadavg: prev.loadavg,
+      jobs: prev.jobs,
     };
     const sec = prev.seconds as { total: number; steps: Record<string, number> } | undefined;
     if (sec) ({ total: totalSeconds, steps: seconds } = sec);
@@ -161,6 +242,7 @@ export async function bench(o: BenchOptions): Promise<Record<string, unknown>> {
     lastK: m.lastK,
     experiment: o.out,
     seconds: { total: totalSeconds, steps: seconds },
+    jobs: o.reportOnly ? undefined : jobs,
     ...measured,
     plots,
     samples,
@@ -193,7 +275,8 @@ export function reportMarkdown(r: Results, a: ReturnType<typeof aggregate>, plot
     "",
     `${String(r.date).slice(0, 10)}; ${a.seeds.length} seeds (${a.seeds.join(", ")}); flags \`${(r.flags as string[]).join(" ")}\`; ` +
       `${machine.cpu}, ${machine.cores} cores, flags ${machine.flags.join(" ")}; Node ${machine.node}; ` +
-      `load average ${load.before[0]!.toFixed(2)} → ${load.after[0]!.toFixed(2)}; ${(secs / 60).toFixed(1)} minutes.`,
+      `load average ${load.before[0]!.toFixed(2)} → ${load.after[0]!.toFixed(2)}; ${(secs / 60).toFixed(1)} minutes` +
+      `${typeof r.jobs === "number" && r.jobs > 1 ? ` (${r.jobs} seeds at a time, each in its own process)` : ""}.`,
     "",
     "Per seed: one SFT checkpoint; GRPO (A^M off) and MemPO from it with the same RL budget; the trained ReAct " +
       "baseline (SFT on the teacher's full-history turns without `<mem>`, then GRPO with full retention). Greedy " +
@@ -246,6 +329,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const o = parseArgs(process.argv.slice(2));
     const r = await bench(o);
+    if (o.stepsOnly) process.exit(0);
     console.log(
       `mempo bench: ${relative(process.cwd(), join(o.out, "report.md"))}, ${relative(process.cwd(), o.results)}`,
     );

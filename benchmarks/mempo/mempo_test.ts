@@ -46,6 +46,10 @@ describe("plan", () => {
     expect(parseArgs([], { MEMPO_BENCH_QUICK: "1" }).mode).toBe("quick");
     expect(parseArgs(["--mode", "medium"], {}).mode).toBe("medium");
     expect(() => parseArgs(["--mode", "huge"], {})).toThrow(/--mode huge: use one of quick, medium, full/);
+    expect(parseArgs(["--jobs", "2"], {}).jobs).toBe(2);
+    expect(parseArgs(["--seeds", "4"], {}).jobs).toBe(1); // auto: no more jobs than seeds
+    expect(parseArgs([], { MEMPO_BENCH_JOBS: "1" }).jobs).toBe(1);
+    expect(() => parseArgs(["--jobs", "0"], {})).toThrow(/--jobs 0: use a positive integer or auto/);
   });
   it("writes to the git-ignored results/out/ (report.ts publishes it) or results/quick/, or --results FILE", () => {
     expect(parseArgs(["--mode", "medium"], {}).results).toMatch(
@@ -130,10 +134,11 @@ describe("quick mode end to end", () => {
   beforeAll(async () => {
     const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      // a seed at a time into one experiment folder, then the report over all of them
-      const run = (seeds: number[], reportOnly: boolean) =>
-        bench({ mode: "quick", out: join(dir, "exp"), seeds, results: resultsFile, reportOnly });
-      await run([1, 2], false);
+      // seeds 1 and 2 side by side (a process each), then 3 in this process, into one experiment
+      // folder; then the report over all of them
+      const run = (seeds: number[], reportOnly: boolean, jobs = 1) =>
+        bench({ mode: "quick", out: join(dir, "exp"), seeds, results: resultsFile, reportOnly, jobs });
+      await run([1, 2], false, 2);
       await run([3], false);
       results = await run([1, 2, 3], true);
     } finally {

@@ -1,14 +1,18 @@
 /**
  * Model bench: training throughput (forward + backward + AdamW step, tokens/s) and batched greedy
  * decoding with the KV cache (tokens/s at batch 64) of @mempo/model, next to the same transformer in
- * eager PyTorch (peer_torch.py, torch threads = 2, OpenBLAS) and to our "tfjs" backend (TensorFlow.js on
+ * eager PyTorch (peer_torch.py, torch threads = 2, OpenBLAS), in @jax-js/jax (peer_jax.ts: jit-compiled
+ * train step with `valueAndGrad` and AdamW, jit-compiled prefill and decode step over a fixed-size KV
+ * cache, on its "wasm" device, single-threaded under Node) and to our "tfjs" backend (TensorFlow.js on
  * its wasm backend, or MEMPO_TFJS_BACKEND; one round of 2 timed steps and 1 decode rep: it is slow)
  * measured in the same run on the same shapes. Prints a table and writes results/out/model.json.
  *
- * Run: `npx tsx benchmarks/model/main.ts [--no-peer] [--no-tfjs] [--backend=wasm] [--presets=default,small-gpt2]`
- * (install the peer with `bash benchmarks/setup-peers.sh`). Simplifications: random weights and ids,
- * every token trained on (prompt of 1 token), decode = time(N new tokens) − time(1 new token) so the
- * prefill is excluded on both sides. The CPU may be shared: ours and the peer alternate for 3 rounds,
+ * Run: `npx tsx benchmarks/model/main.ts [--no-peer] [--no-jax] [--no-tfjs] [--backend=wasm] [--presets=default,small-gpt2]`
+ * (install the peer with `bash benchmarks/setup-peers.sh`; jax-js installs with npm). Simplifications:
+ * random weights and ids, every token trained on (prompt of 1 token), decode = time(N new tokens) −
+ * time(1 new token) so the prefill is excluded on all sides (the peers time their decode loops
+ * directly). The CPU may be shared: ours, the PyTorch peer and the jax-js peer alternate for 3 rounds
+ * (jax-js compiles once per preset, in its first round's warm-up; its model stays built across rounds),
  * each side reports its best round, and the load average is recorded.
  */
 import { spawnSync } from "node:child_process";
@@ -19,10 +23,12 @@ import { listBackends, setBackend } from "@mempo/kernels";
 import { initTfjs } from "@mempo/kernels/tfjs";
 import { AdamW, countParams, generate, Model, type PresetName, preset, sftStep } from "@mempo/model";
 import { findPython, machineInfo, median, QUICK, resultsFile } from "../mod.ts";
+import { type JaxModelPeer, openJaxModelPeer } from "./peer_jax.ts";
 
 const args = process.argv.slice(2);
 const noPeer = args.includes("--no-peer");
 const noTfjs = args.includes("--no-tfjs");
+const noJax = args.includes("--no-jax");
 const backend =
   args.find((a) => a.startsWith("--backend="))?.slice(10) ??
   (listBackends().includes("wasm") ? "wasm" : "ts");
@@ -106,13 +112,13 @@ const load0 = loadavg();
 const results: Record<string, unknown>[] = [];
 type Ours = Awaited<ReturnType<typeof ours>>;
 /** Per field, the best (shortest time / highest rate) of the rounds: the least disturbed by other load. */
-function best<T extends Ours | Peer>(rs: T[]): T {
-  const out = { ...rs[0]! } as Record<string, number | string>;
+function best<T extends Ours | Peer | JaxModelPeer>(rs: T[]): T {
+  const out = { ...rs[0]! } as Record<string, unknown>;
   for (const r of rs) {
     for (const [k, v] of Object.entries(r)) {
       if (typeof v !== "number") continue;
-      const cur = out[k] as number;
-      out[k] = k.endsWith("PerS") ? Math.max(cur, v) : Math.min(cur, v);
+      const cur = out[k];
+      out[k] = typeof cur !== "number" ? v : k.endsWith("PerS") ? Math.max(cur, v) : Math.min(cur, v);
     }
   }
   return out as T;
@@ -122,16 +128,21 @@ for (const name of presets) {
   const mine: Ours[] = [];
   const peers: Peer[] = [];
   let peerErr: string | null = noPeer ? "skipped (--no-peer)" : null;
+  const jaxRounds: JaxModelPeer[] = [];
+  const session = noJax ? "skipped (--no-jax)" : await openJaxModelPeer(c, TRAIN, DECODE);
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate ours and the peer so that a burst of other load hits both sides alike.
+    // Alternate ours and the peers so that a burst of other load hits every side alike.
     mine.push(await ours(name));
     if (peerErr === null) {
       const p = runPeer(c);
       if (typeof p === "string") peerErr = p;
       else peers.push(p);
     }
+    if (typeof session !== "string") jaxRounds.push(await session.round());
   }
+  if (typeof session !== "string") session.close();
   const peer = peerErr ?? best(peers);
+  const jax = typeof session === "string" ? session : best(jaxRounds);
   const onTfjs = typeof tfjs === "string" ? tfjs : await ours(name, "tfjs", 2, 1);
   results.push({
     preset: name,
@@ -139,8 +150,9 @@ for (const name of presets) {
     config: c,
     ours: best(mine),
     peer,
+    jax,
     tfjs: onTfjs,
-    rounds: { ours: mine, peer: peers },
+    rounds: { ours: mine, peer: peers, jax: jaxRounds },
   });
 }
 const load1 = loadavg();
@@ -156,19 +168,32 @@ console.log(
     ? `tfjs: ${tfjs}`
     : `tfjs: TensorFlow.js ${tfjs.version} on its "${tfjs.tfBackend}" backend (our tfjs kernels)`,
 );
-const head = ["preset", "params", "metric", "ours", "tfjs", "torch", "ours/torch time"];
+/** What the jax-js peer ran on, its first (compiling) calls and what failed. */
+function jaxLine(j: JaxModelPeer | string): string {
+  if (typeof j === "string") return j;
+  const s = (x: number | undefined) => `${fmt(x, 1)} s`;
+  const failed = Object.entries(j.errors).map(([k, v]) => `; ${k} failed: ${v}`);
+  return (
+    `@jax-js/jax ${j.version} (${j.device}, jit); first calls with compilation: train step ${s(j.compileS.train)}, ` +
+    `prefill ${s(j.compileS.prefill)}, decode ${s(j.compileS.decode)}; prefill (batch ${DECODE.batch}) ${s(j.prefillS)}${failed.join("")}`
+  );
+}
+const head = ["preset", "params", "metric", "ours", "tfjs", "jax-js", "torch", "ours/torch time"];
 const table: string[][] = [];
 for (const r of results) {
   const o = r.ours as Awaited<ReturnType<typeof ours>>;
   const p = typeof r.peer === "string" ? undefined : (r.peer as Peer);
   const tj = typeof r.tfjs === "string" ? undefined : (r.tfjs as Ours);
+  const jx = typeof r.jax === "string" ? undefined : (r.jax as JaxModelPeer);
   if (typeof r.peer === "string") console.log(`peer: ${r.peer}`);
+  console.log(`jax-js (${r.preset}): ${jaxLine(r.jax as JaxModelPeer | string)}`);
   table.push([
     r.preset as string,
     String(r.params),
     "train tok/s",
     fmt(o.trainTokensPerS),
     fmt(tj?.trainTokensPerS),
+    fmt(jx?.trainTokensPerS),
     fmt(p?.trainTokensPerS),
     fmt(p ? o.trainStepS / p.trainStepS : undefined, 2),
   ]);
@@ -178,6 +203,7 @@ for (const r of results) {
     "decode tok/s (b64)",
     fmt(o.decodeTokensPerS),
     fmt(tj?.decodeTokensPerS),
+    fmt(jx?.decodeTokensPerS),
     fmt(p?.decodeTokensPerS),
     fmt(p ? o.decodeS / p.decodeS : undefined, 2),
   ]);

@@ -4,13 +4,9 @@
  * and the reference step as `jit(vjp)` of the same 2-layer pre-LN stack (ref_step.ts). Timing: the
  * median of async calls that end in `blockUntilReady` (jax-js dispatches asynchronously).
  * jax-js arrays are move-only: every argument passed to an op is `.ref`'d so the inputs live on.
- * Node needs a `navigator` global for jax-js's device probe; it is added if missing. jax-js's einsum
- * (under nn.dotProductAttention) uses ES2025 iterator helpers, which Node 20's V8 lacks: core-js's
- * `Iterator` polyfill is loaded where they are missing.
+ * Loading under Node 20: ../jax.ts.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { jaxVersion, loadJax } from "../jax.ts";
 import { median } from "../mod.ts";
 import type { Case } from "./cases.ts";
 import { REF } from "./ref_step.ts";
@@ -26,15 +22,6 @@ export interface JaxPeer {
   refStepMs?: number;
   /** Cases jax-js failed on, with its message. */
   errors: Record<string, string>;
-}
-
-/** The installed @jax-js/jax version (its package.json is not exported, so it is found beside the entry point). */
-export function jaxVersion(): string {
-  const entry = createRequire(import.meta.url).resolve("@jax-js/jax");
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /** The sizes of cases.ts's cases (each case has some of them). */
@@ -75,13 +62,7 @@ export async function runJaxPeer(
   opts: { minMs: number; minRuns: number },
 ): Promise<JaxPeer | string> {
   try {
-    (globalThis as { navigator?: object }).navigator ??= {};
-    if (typeof (globalThis as { Iterator?: unknown }).Iterator === "undefined")
-      await import("core-js/actual/iterator/index.js");
-    const jax = await import("@jax-js/jax");
-    const devices = await jax.init();
-    if (!devices.includes("wasm")) return `jax-js has no wasm device here (devices: ${devices.join(", ")})`;
-    jax.defaultDevice("wasm");
+    const jax = await loadJax();
     const { numpy: np, nn, random } = jax;
     let seed = 0;
     const rand = (shape: number[], std = 1): JArray =>

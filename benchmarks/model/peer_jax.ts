@@ -31,23 +31,17 @@
  * Node 20 lacks). Weights come in @mempo/model's names and layout ([out, in] matrices, `x · Wᵀ`), so
  * the same values can be loaded into both (peer_jax_test.ts).
  *
- * Loading under Node 20: a `navigator` global for jax-js's device probe, and core-js's Iterator
- * helpers (its einsum, under `nn.dotProductAttention`, uses ES2025 iterator methods). jax-js arrays
- * are move-only: every use but the last takes `.ref`.
+ * Loading under Node 20: ../jax.ts. jax-js arrays are move-only: every use but the last takes `.ref`.
  *
  * Test: `cd benchmarks && npx vitest run model/peer_jax_test.ts` (same loss, gradient norm and greedy
  * tokens as @mempo/model on the same weights).
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { layerNames, Model, type ModelConfig, paramSpecs } from "@mempo/model";
+import { type Jax, jaxVersion, loadJax } from "../jax.ts";
 import { median } from "../mod.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: jax-js's Array type is re-exported through namespaces
 type JArray = any;
-// biome-ignore lint/suspicious/noExplicitAny: the jax-js module (loaded dynamically, after the shims)
-type Jax = any;
 type Params = Record<string, JArray>;
 
 export interface JaxModelPeer {
@@ -85,28 +79,6 @@ export interface DecodeShape {
 
 /** peer_torch.py's torch.optim.AdamW(lr=1e-4, weight_decay=0.1) (default betas and eps) and clip_grad_norm_(1.0). */
 export const ADAMW = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, maxNorm: 1.0 };
-
-/** The installed @jax-js/jax version (its package.json is not exported, so it is found beside the entry point). */
-export function jaxVersion(): string {
-  const entry = createRequire(import.meta.url).resolve("@jax-js/jax");
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
-/** Loads jax-js under Node 20 (shims in the header) and selects its wasm device. */
-export async function loadJax(): Promise<Jax> {
-  (globalThis as { navigator?: object }).navigator ??= {};
-  if (typeof (globalThis as { Iterator?: unknown }).Iterator === "undefined")
-    await import("core-js/actual/iterator/index.js");
-  const jax = await import("@jax-js/jax");
-  const devices = await jax.init();
-  if (!devices.includes("wasm"))
-    throw new Error(`jax-js has no wasm device here (devices: ${devices.join(", ")})`);
-  jax.defaultDevice("wasm");
-  return jax;
-}
 
 /** RoPE tables cos, sin [T, Dh] (rotate_half layout: the Dh/2 frequencies twice), in float64 then f32. */
 export function ropeTables(c: ModelConfig, T: number): { cos: Float32Array; sin: Float32Array } {

@@ -10,7 +10,8 @@
  */
 import { AdamW, generate, Model, type ModelConfig, paramSpecs, preset, sftStep } from "@mempo/model";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildJaxModel, loadJax } from "./peer_jax.ts";
+import { loadJax } from "../jax.ts";
+import { buildJaxModel } from "./peer_jax.ts";
 
 // initStd 0.3: with GPT-2's 0.02, a tied head mostly echoes the current token, and greedy decoding
 // would repeat it (a weak check of the cache)

@@ -17,7 +17,7 @@
 // at s0) j < prefixLen[b] or j ≥ s0; a row without keys gives zeros.
 // Test: packages/kernels/wasm/rows_test.ts and spec/attention_test.ts.
 import { AttentionArgs, AttentionBackwardArgs, AttentionDecodeArgs } from "./args";
-import { gemm } from "./matmul";
+import { gemm, TRI_A_LOWER, TRI_A_UPPER, TRI_C } from "./matmul";
 import { expv } from "./math";
 import { hmax, hsum, madd } from "./simd";
 
@@ -106,7 +106,9 @@ function attendBlock(
     return;
   }
   if (n1 > 0) gemm(qBlk, ldq, false, k1, ldk, true, S, nk, rows, n1, Dh, false, 0);
-  if (n2 > 0) gemm(qBlk, ldq, false, k2, ldk, true, S + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0);
+  // own keys: row r sees own column c ≤ hi0 − n1 + r, so the diagonal's upper tiles are skipped
+  const d = hi0 - n1;
+  if (n2 > 0) gemm(qBlk, ldq, false, k2, ldk, true, S + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0, TRI_C, d);
   for (let r = 0; r < rows; r++) {
     const s = S + <usize>(r * nk * 4);
     const hi = min(hi0 + r, hiCap); // last visible column of this row
@@ -121,7 +123,7 @@ function attendBlock(
     if (lseBlk != 0) store<f32>(lseBlk + <usize>(r * 4), m + Mathf.log(sum));
   }
   if (n1 > 0) gemm(S, nk, false, v1, ldk, false, oBlk, ldq, rows, Dh, n1, false, 0);
-  if (n2 > 0) gemm(S + <usize>(n1 * 4), nk, false, v2, ldk, false, oBlk, ldq, rows, Dh, n2, n1 > 0, 0);
+  if (n2 > 0) gemm(S + <usize>(n1 * 4), nk, false, v2, ldk, false, oBlk, ldq, rows, Dh, n2, n1 > 0, 0, TRI_A_LOWER, d);
 }
 
 /**
@@ -365,9 +367,12 @@ export function attentionBackward(args: usize): void {
           gemm(q + off, ldq, false, k + k1, ldk, true, P, nk, rows, n1, Dh, false, 0);
           gemm(dO + off, ldq, false, v + k1, ldk, true, dP, nk, rows, n1, Dh, false, 0);
         }
+        // own keys: row r sees own column c ≤ d + r (d below); tiles past that line are skipped,
+        // so dP is only defined up to each row's last visible column
+        const d = rHi0 - n1;
         if (n2 > 0) {
-          gemm(q + off, ldq, false, k + k2, ldk, true, P + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0);
-          gemm(dO + off, ldq, false, v + k2, ldk, true, dP + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0);
+          gemm(q + off, ldq, false, k + k2, ldk, true, P + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0, TRI_C, d);
+          gemm(dO + off, ldq, false, v + k2, ldk, true, dP + <usize>(n1 * 4), nk, rows, n2, Dh, false, 0, TRI_C, d);
         }
         for (let r = 0; r < rows; r++) {
           const p = P + <usize>(r * nk * 4);
@@ -381,18 +386,20 @@ export function attentionBackward(args: usize): void {
           rowExp(p, nk, hi, scale, load<f32>(lseBlk + <usize>(r * 4)));
           const rowOff = off + <usize>(r * ldq * 4);
           const D = dot(dO + rowOff, out + rowOff, Dh);
-          // dS = P∘(dP − D)·scale, written over dP (zero past hi because P is).
+          // dS = P∘(dP − D)·scale over the visible columns, written over dP; zero past hi (where dP
+          // may be unset).
           const vD = f32x4.splat(D);
           const vs = f32x4.splat(scale);
           let j = 0;
-          for (; j + 4 <= nk; j += 4) {
+          for (; j + 4 <= hi + 1; j += 4) {
             const o = <usize>(j * 4);
             v128.store(dp + o, f32x4.mul(f32x4.mul(v128.load(p + o), f32x4.sub(v128.load(dp + o), vD)), vs));
           }
-          for (; j < nk; j++) {
+          for (; j <= hi; j++) {
             const o = <usize>(j * 4);
             store<f32>(dp + o, load<f32>(p + o) * (load<f32>(dp + o) - D) * scale);
           }
+          if (j < nk) zeroRow(dp + <usize>(j * 4), nk - j);
         }
         if (n1 > 0) {
           gemm(dP, nk, false, k + k1, ldk, false, dQ + off, ldq, rows, Dh, n1, false, 0);
@@ -401,9 +408,9 @@ export function attentionBackward(args: usize): void {
         }
         if (n2 > 0) {
           const s2 = <usize>(n1 * 4);
-          gemm(dP + s2, nk, false, k + k2, ldk, false, dQ + off, ldq, rows, Dh, n2, n1 > 0, 0);
-          gemm(dP + s2, nk, true, q + off, ldq, false, dK + k2, ldk, n2, Dh, rows, true, 0);
-          gemm(P + s2, nk, true, dO + off, ldq, false, dV + k2, ldk, n2, Dh, rows, true, 0);
+          gemm(dP + s2, nk, false, k + k2, ldk, false, dQ + off, ldq, rows, Dh, n2, n1 > 0, 0, TRI_A_LOWER, d);
+          gemm(dP + s2, nk, true, q + off, ldq, false, dK + k2, ldk, n2, Dh, rows, true, 0, TRI_A_UPPER, d);
+          gemm(P + s2, nk, true, dO + off, ldq, false, dV + k2, ldk, n2, Dh, rows, true, 0, TRI_A_UPPER, d);
         }
       }
     }

@@ -22,6 +22,12 @@ const KC: i32 = 256;
 const MC: i32 = MR * 24;
 const NC: i32 = 512;
 
+/** gemm's causal-structure modes (see gemm). */
+export const TRI_NONE: i32 = 0;
+export const TRI_C: i32 = 1;
+export const TRI_A_LOWER: i32 = 2;
+export const TRI_A_UPPER: i32 = 3;
+
 /** Scratch bytes each instance needs (packed A block, packed B block, one edge tile). */
 export const MATMUL_SCRATCH: i32 = (MC * KC + KC * NC + MR * NR) * 4;
 
@@ -284,10 +290,19 @@ function finishEdge(t: usize, c: usize, ldc: usize, mr: i32, nr: i32, loadC: boo
  * op(A)[r][k] = transA ? a[k·lda + r] : a[r·lda + k]; op(B)[k][j] = transB ? b[j·ldb + k] : b[k·ldb + j];
  * c[r·ldc + j]. loadC adds to the existing c; bias (0 = none) points at bias[0] of these columns.
  * Used by the matmul units and by the fused kernels (attention) on their blocks.
+ *
+ * Causal structure (attention's diagonal blocks), row r and column j of C, depth index k, offset d:
+ * - TRI_C: only C[r][j] with j ≤ r + d is wanted; micro-tiles wholly above that line are not computed
+ *   (their C is left as it was, so the caller must not read it).
+ * - TRI_A_LOWER: op(A)[r][k] = 0 for k > r + d; each micro-tile stops its depth loop after its last
+ *   row's last nonzero k.
+ * - TRI_A_UPPER: op(A)[r][k] = 0 for k < r − d; each micro-tile starts its depth loop at its first
+ *   row's first nonzero k.
+ * The skipped work is exactly zero (or unwanted), so the result equals the dense product's.
  */
 export function gemm(
   a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool,
-  c: usize, ldc: i32, M: i32, N: i32, K: i32, loadC: bool, bias: usize,
+  c: usize, ldc: i32, M: i32, N: i32, K: i32, loadC: bool, bias: usize, tri: i32 = TRI_NONE, d: i32 = 0,
 ): void {
   const ldcB = <usize>(ldc * 4);
   for (let jc = 0; jc < N; jc += NC) {
@@ -306,10 +321,24 @@ export function gemm(
           const biasT: usize = biasK == 0 ? 0 : biasK + <usize>((jc + jr) * 4);
           const cCol = c + <usize>(jc + jr) * 4;
           for (let ir = 0; ir < mc; ir += MR) {
-            const pa = packA + <usize>(ir * kc * 4);
-            const cT = cCol + <usize>(ic + ir) * ldcB;
-            if (MR == 6) microTile6(pa, pb, kc, cT, ldcB, min(MR, mc - ir), nr, ld, biasT);
-            else microTile(pa, pb, kc, cT, ldcB, min(MR, mc - ir), nr, ld, biasT);
+            const mr = min(MR, mc - ir);
+            const r0 = ic + ir; // first row of the tile
+            let k0 = 0; // this tile's depth range [k0, k1) within the slice
+            let k1 = kc;
+            if (tri == TRI_C) {
+              if (jc + jr > r0 + mr - 1 + d) continue;
+            } else if (tri == TRI_A_LOWER) {
+              k1 = max(0, min(kc, r0 + mr + d - pc));
+              if (k1 == 0 && ld) continue;
+            } else if (tri == TRI_A_UPPER) {
+              k0 = min(kc, max(0, r0 - d - pc));
+              if (k0 == kc && ld) continue;
+            }
+            const pa = packA + <usize>((ir * kc + k0 * MR) * 4);
+            const pbT = pb + <usize>(k0 * NR * 4);
+            const cT = cCol + <usize>r0 * ldcB;
+            if (MR == 6) microTile6(pa, pbT, k1 - k0, cT, ldcB, mr, nr, ld, biasT);
+            else microTile(pa, pbT, k1 - k0, cT, ldcB, mr, nr, ld, biasT);
           }
         }
       }

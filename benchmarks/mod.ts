@@ -19,6 +19,21 @@ export interface MachineInfo {
   v8: string;
   /** The CPU's vector/FMA flags (from /proc/cpuinfo): what bounds native peers and the wasm engine. */
   flags: string[];
+  /**
+   * The git commit measured ("+dirty" when tracked files differ from it; "unknown" outside a git
+   * checkout). A turbo cache hit keeps the commit of the run that made the result: the code the bench
+   * measures is the same as long as its inputs are.
+   */
+  commit: string;
+}
+
+/** HEAD's commit (with "+dirty" for uncommitted changes to tracked files), or "unknown". */
+export function gitCommit(cwd = import.meta.dirname): string {
+  const git = (...a: string[]) => spawnSync("git", a, { cwd, encoding: "utf8" });
+  const head = git("rev-parse", "HEAD");
+  if (head.status !== 0 || !head.stdout) return "unknown";
+  const dirty = git("status", "--porcelain", "--untracked-files=no").stdout?.trim();
+  return head.stdout.trim() + (dirty ? "+dirty" : "");
 }
 
 /** The SIMD-relevant flags of the first CPU in /proc/cpuinfo (sse*, avx*, fma, …); [] where unreadable. */
@@ -87,6 +102,7 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     v8: process.versions.v8,
     flags: cpuFlags(),
+    commit: gitCommit(),
   };
 }
 

@@ -43,7 +43,7 @@ export function provenance(name: string, r: J): string {
   const flags = Array.isArray(m.flags) && m.flags.length > 0 ? `; CPU flags ${m.flags.join(" ")}` : "";
   return (
     `_\`results/${QUICK ? "quick/" : ""}${name}.json\`: ${String(r.date ?? "").slice(0, 10)}, ${m.cpu ?? "?"} ` +
-    `(${m.cores ?? "?"} cores, ${m.memoryGiB ?? "?"} GiB), Node ${m.node ?? "?"} (V8 ${m.v8 ?? "?"}); load average ${loadText(r)}${flags}._`
+    `(${m.cores ?? "?"} cores, ${m.memoryGiB ?? "?"} GiB), Node ${m.node ?? "?"} (V8 ${m.v8 ?? "?"}); code ${typeof m.commit === "string" ? m.commit.slice(0, 12) + (m.commit.endsWith("+dirty") ? "+dirty" : "") : "not recorded"}; load average ${loadText(r)}${flags}._`
   );
 }
 

@@ -42,6 +42,8 @@ export interface LearnerResult {
   logp: Float64Array;
   /** Forward/backward micro-batches run. */
   microBatches: number;
+  /** Positions the micro-batches ran through the model (rows × length of each, packed or padded). */
+  positions: number;
 }
 
 /** The optimizer surface learnerStep needs (@mempo/model's AdamW). */
@@ -111,9 +113,11 @@ export async function accumulatePolicyGradient(
     maxTokens: opts.microBatchTokens ?? 8192,
     packed: packsRows(model.backend),
   });
+  let positions = 0;
   for (const idx of micro) {
     const steps = idx.map((j) => batch.steps[j]!);
     const pass = await forwardLogprobs(model, steps, { temperature });
+    positions += pass.packed.B * pass.packed.T;
     const off = pass.packed.offsets; // pass.flat is in the model's precision (float64 for an f64 model)
     idx.forEach((j, k) => {
       const at = batch.stepOffsets[j]!;
@@ -123,7 +127,7 @@ export async function accumulatePolicyGradient(
     pass.backward(idx.map((j) => grad.subarray(batch.stepOffsets[j]!, batch.stepOffsets[j + 1]!)));
   }
   const out = policyLoss(input, loss);
-  return { loss: out.loss, metrics: out.metrics, logp, microBatches: micro.length };
+  return { loss: out.loss, metrics: out.metrics, logp, microBatches: micro.length, positions };
 }
 
 /**

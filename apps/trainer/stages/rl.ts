@@ -156,6 +156,8 @@ export async function rlStage(run: Run, data: Data, tok: Tokenizer, start: RlSta
         gradNorm: round(res.gradNorm),
         rollout_s: round(tRollout, 2),
         update_s: round((performance.now() - t0) / 1000 - tRollout, 2),
+        microBatches: res.microBatches,
+        learnerPositions: res.positions,
       });
       progress.tick(it + 1, {
         reward: m.reward,

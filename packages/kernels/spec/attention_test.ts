@@ -125,6 +125,15 @@ describe.each(backends())("attention on %s", (name) => {
       return [attentionDecode(q!, kc!, vc!, { pos: [0, 4, 9], keyStart: [0, 1, 3] }), kc];
     });
   });
+  it("kvCacheWrite of a large block (threads share the rows) matches ts", () => {
+    // 3 sequences × 700 new positions × 2 heads × 16 floats, at different offsets of a 1,000-slot cache
+    const kc = rnd([3, 2, 1000, 16], 5);
+    const x = rnd([3, 700, 2, 16], 6);
+    crossCheck(name, [kc, x], ([kc, x]) => {
+      kvCacheWrite(kc!, x!, [0, 123, 300]);
+      return [kc];
+    });
+  });
 });
 
 describe("attention backward: float64 finite differences", () => {

@@ -28,6 +28,7 @@ describe.each(backends())("embedding on %s", (name) => {
     [1, 1, 1],
     [7, 33, 5],
     [129, 17, 64],
+    [3000, 50, 16],
   ])("N=%i V=%i D=%i matches ts, accumulate included", (N, V, D) => {
     const ids = randint([N], V, { seed: N });
     const table = rnd([V, D], 1);
@@ -38,6 +39,17 @@ describe.each(backends())("embedding on %s", (name) => {
       embeddingBackward(d!, ids!, V),
       embeddingBackward(d!, ids!, V, { into: acc! }),
     ]);
+  });
+  // Backends whose ids live on a device (webgpu) cannot check them without a read-back; the host-memory
+  // ones (ts, wasm, tfjs on wasm/cpu) throw like the reference.
+  it.each([2, 5000])("rejects out-of-range ids, forward and backward (N=%i; host-memory backends)", (N) => {
+    const ids = new Int32Array(N);
+    ids[N - 1] = 3;
+    const bad = tensor(ids, [N], { dtype: "i32", backend: name });
+    if (bad.backend.hostMemory !== true) return;
+    const at = new RegExp(`id 3 at position ${N - 1} .*\\[0, 3\\)`);
+    expect(() => embedding(bad, rnd([3, 2], 1, name))).toThrow(at);
+    expect(() => embeddingBackward(rnd([N, 2], 2, name), bad, 3)).toThrow(at);
   });
 });
 

@@ -115,6 +115,18 @@ export const ARGS = {
     ...{ dst: "ptr", dstCols: "i32", dstStart: "i32", n: "i32", accumulate: "bool" },
   },
   fill: { ...CHUNKS, out: "ptr", value: "f32" },
+  /** out[n] = table[ids[n]] (rows of D floats) for n < N, units of `per` rows. */
+  gatherRows: { N: "i32", D: "i32", per: "i32", ids: "ptr", table: "ptr", out: "ptr" },
+  /** dTable[ids[n]] += dOut[n] for n < N in one unit (ids repeat); dTable zeroed first unless accumulate. */
+  scatterAddRows: {
+    ...{ N: "i32", D: "i32", V: "i32", ids: "ptr", dOut: "ptr", dTable: "ptr" },
+    ...{ accumulate: "bool" },
+  },
+  /** cache[b, h, pos[b] + t] = x[b, t, h] (Dh floats), units of `per` (b, t) pairs; pos: i32 [B]. */
+  kvCacheWrite: {
+    ...{ B: "i32", Tq: "i32", Hkv: "i32", Dh: "i32", Tmax: "i32", per: "i32" },
+    ...{ x: "ptr", cache: "ptr", pos: "ptr" },
+  },
   /** parts: one f64 per unit. */
   sumSquares: { ...CHUNKS, x: "ptr", parts: "ptr" },
   /** sink: 4 bytes that receive a lane of the sum, so the loop is not removed. */

@@ -22,6 +22,7 @@ import {
 import { attention, attentionBackward, attentionDecode } from "./kernels/attention.ts";
 import { decodeStep } from "./kernels/decode.ts";
 import { add, axpy, copyColumns, fill, mul, scale, sum, sumSquares } from "./kernels/elementwise.ts";
+import { embedding, embeddingBackward, kvCacheWrite } from "./kernels/gather.ts";
 import { matmul } from "./kernels/matmul.ts";
 import { rope } from "./kernels/rope.ts";
 import {
@@ -70,6 +71,9 @@ export const WASM_KERNELS: Partial<KernelMap> = {
   fill,
   sumSquares,
   rope,
+  embedding,
+  embeddingBackward,
+  kvCacheWrite,
 };
 
 await host.ensureBuilt();

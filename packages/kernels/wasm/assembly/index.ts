@@ -11,6 +11,7 @@ export { adamw, gelu, geluBackward, silu, siluBackward, swiglu, swigluBackward }
 export { attention, attentionBackward, attentionDecode } from "./attention";
 export { decodeStep } from "./decode";
 export { binary, copyColumns, fill, sumLeading, sumSquares } from "./elementwise";
+export { gatherRows, kvCacheWrite, scatterAddRows } from "./gather";
 export { matmul } from "./matmul";
 export { peakFma } from "./peak";
 export { rope } from "./rope";

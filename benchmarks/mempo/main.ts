@@ -20,11 +20,15 @@
  * --seeds 1,2,3, --results FILE, --jobs N|auto (or MEMPO_BENCH_JOBS). Test: `npx vitest run mempo/mempo_test.ts` in
  * benchmarks/.
  *
- * Seeds side by side (`--jobs`, default `auto` = one job per seed, at most one per core): each seed's
- * commands run in a child process of this script (`--steps-only`) with the cores shared out
- * (MEMPO_THREADS = cores / jobs, unless MEMPO_THREADS is set). On 2 cores two single-threaded seeds keep
- * both cores busy without the thread pool's end-of-kernel waits: the full experiment's seeds 2 and 3 took
- * 59 and 60 min side by side, where seed 1 alone on 2 threads took 82 (docs/experiments/mempo-full-2026-12-02.md).
+ * Seeds side by side (`--jobs`, default `auto` = every seed at once while there are at most two seeds
+ * per core, else one job per core): each seed's commands run in a child process of this script
+ * (`--steps-only`) with the cores shared out (MEMPO_THREADS = cores / jobs, at least 1, unless
+ * MEMPO_THREADS is set). On 2 cores two single-threaded seeds keep both cores busy without the thread
+ * pool's end-of-kernel waits: the full experiment's seeds 2 and 3 took 59 and 60 min side by side, where
+ * seed 1 alone on 2 threads took 82 (docs/experiments/mempo-full-2026-12-02.md). A third seed started
+ * after two others would run alone on one thread with the other core idle (the thread count is fixed
+ * when a seed starts): a seed took ≈ 78 min single-threaded in a later full run, so 2 + 1 seeds take
+ * ≈ 156 min where three at once share the two cores for ≈ 117 (estimated from those durations).
  */
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -90,10 +94,15 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
         `mempo bench: unknown flag ${a}; use --quick, --mode quick|medium|full, --out DIR, --seeds 1,2,3, --results FILE, --jobs N|auto, --report-only`,
       );
   }
-  if (jobs === "auto") o.jobs = Math.max(1, Math.min(o.seeds.length, availableParallelism()));
+  if (jobs === "auto") o.jobs = autoJobs(o.seeds.length, availableParallelism());
   else if (/^[1-9]\d*$/.test(jobs)) o.jobs = Number(jobs);
   else throw new Error(`mempo bench: --jobs ${jobs}: use a positive integer or auto (MEMPO_BENCH_JOBS too)`);
   return o;
+}
+
+/** `--jobs auto`: every seed at once up to two seeds per core (no core idles at the end), else one per core. */
+export function autoJobs(seeds: number, cores: number): number {
+  return Math.max(1, seeds <= 2 * cores ? seeds : cores);
 }
 
 /**

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Cell, type Comparison, stat } from "./aggregate.ts";
-import { bench, parseArgs } from "./main.ts";
+import { autoJobs, bench, parseArgs } from "./main.ts";
 import { MODES, plan, seedDir } from "./pipeline.ts";
 import { verdict } from "./report.ts";
 import { plotRun } from "./run_plots.ts";
@@ -48,6 +48,8 @@ describe("plan", () => {
     expect(() => parseArgs(["--mode", "huge"], {})).toThrow(/--mode huge: use one of quick, medium, full/);
     expect(parseArgs(["--jobs", "2"], {}).jobs).toBe(2);
     expect(parseArgs(["--seeds", "4"], {}).jobs).toBe(1); // auto: no more jobs than seeds
+    // auto: all seeds at once up to two per core (3 seeds on 2 cores: 3 jobs, none left alone at the end)
+    expect([autoJobs(3, 2), autoJobs(4, 2), autoJobs(5, 2), autoJobs(1, 8), autoJobs(0, 2)]).toEqual([3, 4, 2, 1, 1]);
     expect(parseArgs([], { MEMPO_BENCH_JOBS: "1" }).jobs).toBe(1);
     expect(() => parseArgs(["--jobs", "0"], {})).toThrow(/--jobs 0: use a positive integer or auto/);
   });

@@ -49,7 +49,9 @@ describe("plan", () => {
     expect(parseArgs(["--jobs", "2"], {}).jobs).toBe(2);
     expect(parseArgs(["--seeds", "4"], {}).jobs).toBe(1); // auto: no more jobs than seeds
     // auto: all seeds at once up to two per core (3 seeds on 2 cores: 3 jobs, none left alone at the end)
-    expect([autoJobs(3, 2), autoJobs(4, 2), autoJobs(5, 2), autoJobs(1, 8), autoJobs(0, 2)]).toEqual([3, 4, 2, 1, 1]);
+    expect([autoJobs(3, 2), autoJobs(4, 2), autoJobs(5, 2), autoJobs(1, 8), autoJobs(0, 2)]).toEqual([
+      3, 4, 2, 1, 1,
+    ]);
     expect(parseArgs([], { MEMPO_BENCH_JOBS: "1" }).jobs).toBe(1);
     expect(() => parseArgs(["--jobs", "0"], {})).toThrow(/--jobs 0: use a positive integer or auto/);
   });

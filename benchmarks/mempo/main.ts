@@ -26,9 +26,10 @@
  * MEMPO_THREADS is set). On 2 cores two single-threaded seeds keep both cores busy without the thread
  * pool's end-of-kernel waits: the full experiment's seeds 2 and 3 took 59 and 60 min side by side, where
  * seed 1 alone on 2 threads took 82 (docs/experiments/mempo-full-2026-12-02.md). A third seed started
- * after two others would run alone on one thread with the other core idle (the thread count is fixed
- * when a seed starts): a seed took ≈ 78 min single-threaded in a later full run, so 2 + 1 seeds take
- * ≈ 156 min where three at once share the two cores for ≈ 117 (estimated from those durations).
+ * after two others runs alone on one thread with the other core idle (the thread count is fixed when a
+ * seed starts): in a later full run seeds 1 and 2 took 66.6 and 66.1 min side by side and seed 3 then
+ * 56.4 min alone, 122.5 min in all, where three at once would share the two cores for ≈ 95 min
+ * (189 core-minutes / 2; estimated, not measured).
  */
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

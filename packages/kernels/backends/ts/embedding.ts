@@ -2,15 +2,7 @@
  * Reference embedding gather and scatter-add backward.
  */
 import type { EmbeddingArgs, EmbeddingBackwardArgs } from "../../kernel_types.ts";
-import { F, I } from "./util.ts";
-
-function checkId(kernel: string, id: number, n: number, V: number): void {
-  if (!(id >= 0 && id < V)) {
-    throw new Error(
-      `${kernel}: id ${id} at position ${n} is outside the vocabulary [0, ${V}). Fix: clamp or remap ids.`,
-    );
-  }
-}
+import { checkId, F, I } from "./util.ts";
 
 export function embedding({ ids, table, out, N, D, V }: EmbeddingArgs): void {
   const id = I(ids);

@@ -6,6 +6,7 @@
  *
  * Test: spec/embedding_test.ts and spec/attention_test.ts (kvCacheWrite), against ts.
  */
+import { checkId } from "../../backends/ts/util.ts";
 import type { EmbeddingArgs, EmbeddingBackwardArgs, KvCacheWriteArgs } from "../../kernel_types.ts";
 import { getKernelExact } from "../../registry.ts";
 import type { Tensor } from "../../tensor.ts";
@@ -15,17 +16,10 @@ import { ptrs } from "./matmul.ts";
 /** Floats moved below which the ts kernel runs instead (measured: 16 rows × 64 floats, ts 5 µs, wasm 15). */
 const SMALL = 8192;
 
-/** Throws like the ts kernel on the first id outside [0, V). */
+/** Checks every id as the ts kernel does (same message). */
 function checkIds(kernel: string, ids: Tensor, N: number, V: number): void {
   const id = ids.data as Int32Array;
-  for (let n = 0; n < N; n++) {
-    const v = id[n]!;
-    if (!(v >= 0 && v < V)) {
-      throw new Error(
-        `${kernel}: id ${v} at position ${n} is outside the vocabulary [0, ${V}). Fix: clamp or remap ids.`,
-      );
-    }
-  }
+  for (let n = 0; n < N; n++) checkId(kernel, id[n]!, n, V);
 }
 
 export function embedding(args: EmbeddingArgs): void {
